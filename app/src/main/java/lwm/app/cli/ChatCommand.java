@@ -1,0 +1,84 @@
+package lwm.app.cli;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import lwm.engine.generate.CancellationToken;
+import lwm.engine.generate.GenerationRequest;
+import lwm.engine.generate.GenerationResult;
+import lwm.engine.generate.Generator;
+import lwm.engine.generate.SamplingParams;
+import lwm.engine.model.LoadedModel;
+import lwm.engine.tokenizer.ChatPrompt;
+import lwm.engine.tokenizer.LlamaTokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code lwm chat}: a terminal conversation in LWM's text chat layout, answers streamed as they are generated. */
+@Command(name = "chat", mixinStandardHelpOptions = true,
+        description = "Chat with the model in the terminal. /reset forgets the conversation, /exit (or end of input) quits.")
+final class ChatCommand implements Callable<Integer> {
+    /** LWM's chat decoding defaults (reference/lwm.md §4.3: temperature 0.2, top-k 50). */
+    private static final SamplingParams CHAT_DEFAULTS = SamplingParams.sampling(0.2f, 50, 1f, 0);
+
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    LwmCommand parent;
+
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
+
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "512",
+            description = "Most tokens per answer (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        SamplingParams params = sampling.resolve(CHAT_DEFAULTS);
+        try (LoadedModel loaded = modelOptions.load()) {
+            LlamaTokenizer tokenizer = ModelOptions.tokenizer(loaded);
+            if (tokenizer == null) {
+                throw new IllegalArgumentException(modelOptions.model.resolve("tokenizer.model") + ": not found; chat needs a tokenizer");
+            }
+            Generator generator = new Generator(loaded.model(), tokenizer::newStreamingDecoder);
+            BufferedReader in = new BufferedReader(new InputStreamReader(parent.in, StandardCharsets.UTF_8));
+            List<ChatPrompt.Turn> history = new ArrayList<>();
+            while (true) {
+                out.print("> ");
+                out.flush();
+                String line = in.readLine();
+                if (line == null || line.strip().equals("/exit")) {
+                    return 0;
+                }
+                if (line.strip().equals("/reset")) {
+                    history.clear();
+                    continue;
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                int[] prompt = ChatPrompt.textChat(tokenizer, history, line);
+                GenerationResult result = generator.generate(GenerationRequest.of(prompt, maxNewTokens, params),
+                        GenerateCommand.streamTo(out), new CancellationToken());
+                out.println();
+                err.println(Summary.of(result.stats()));
+                history.add(new ChatPrompt.Turn(line, result.text().strip()));
+            }
+        }
+    }
+}

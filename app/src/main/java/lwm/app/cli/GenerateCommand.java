@@ -1,0 +1,136 @@
+package lwm.app.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import lwm.engine.generate.CancellationToken;
+import lwm.engine.generate.GenerationEvent;
+import lwm.engine.generate.GenerationListener;
+import lwm.engine.generate.GenerationRequest;
+import lwm.engine.generate.GenerationResult;
+import lwm.engine.generate.GenerationStats;
+import lwm.engine.generate.Generator;
+import lwm.engine.generate.SamplingParams;
+import lwm.engine.generate.TopLogits;
+import lwm.engine.model.LoadedModel;
+import lwm.engine.tokenizer.LlamaTokenizer;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code lwm generate}: continue a prompt, streaming text, or print one JSON object with ids, top logits and timings. */
+@Command(name = "generate", mixinStandardHelpOptions = true, description = "Continue a prompt with the model.")
+final class GenerateCommand implements Callable<Integer> {
+    private static final int TOP_LOGITS = 5;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    PromptInput input;
+
+    static final class PromptInput {
+        @Option(names = "--prompt", paramLabel = "TEXT", description = "Text to continue (BOS is prepended).")
+        String text;
+
+        @Option(names = "--prompt-ids", paramLabel = "IDS", split = ",",
+                description = "Token ids to continue, comma separated; needs no tokenizer.")
+        int[] ids;
+    }
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "128",
+            description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
+
+    @Option(names = "--json", description = "Print one JSON object instead of streaming text.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        SamplingParams params = sampling.resolve(SamplingParams.greedyDecoding());
+        try (LoadedModel loaded = modelOptions.load()) {
+            LlamaTokenizer tokenizer = ModelOptions.tokenizer(loaded);
+            int[] prompt = promptIds(tokenizer);
+            Generator generator = new Generator(loaded.model(), tokenizer == null ? null : tokenizer::newStreamingDecoder);
+            GenerationRequest request = GenerationRequest.of(prompt, maxNewTokens, params).withTopLogits(json ? TOP_LOGITS : 0);
+            GenerationListener listener = json ? GenerationListener.NONE : streamTo(out);
+            GenerationResult result = generator.generate(request, listener, new CancellationToken());
+            if (json) {
+                out.println(toJson(result, loaded));
+            } else {
+                out.println();
+                spec.commandLine().getErr().println(Summary.of(result.stats()));
+            }
+        }
+        return 0;
+    }
+
+    private int[] promptIds(LlamaTokenizer tokenizer) {
+        if (input.ids != null) {
+            return input.ids;
+        }
+        if (tokenizer == null) {
+            throw new IllegalArgumentException(modelOptions.model.resolve("tokenizer.model")
+                    + ": not found; --prompt needs a tokenizer (use --prompt-ids)");
+        }
+        int[] encoded = tokenizer.encode(input.text);
+        int[] ids = new int[encoded.length + 1];
+        ids[0] = tokenizer.bos();
+        System.arraycopy(encoded, 0, ids, 1, encoded.length);
+        return ids;
+    }
+
+    static GenerationListener streamTo(PrintWriter out) {
+        return event -> {
+            if (event instanceof GenerationEvent.TokenGenerated) {
+                out.print(((GenerationEvent.TokenGenerated) event).textDelta());
+                out.flush();
+            }
+        };
+    }
+
+    private static String toJson(GenerationResult result, LoadedModel loaded) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = mapper.createObjectNode();
+        ArrayNode promptIds = root.putArray("prompt_ids");
+        for (int id : result.promptIds()) {
+            promptIds.add(id);
+        }
+        ArrayNode generated = root.putArray("generated_ids");
+        for (int id : result.generatedIds()) {
+            generated.add(id);
+        }
+        if (result.text() != null) {
+            root.put("text", result.text());
+        }
+        ArrayNode steps = root.putArray("steps");
+        for (TopLogits step : result.steps()) {
+            ArrayNode pairs = steps.addArray();
+            for (int i = 0; i < step.ids().length; i++) {
+                pairs.addArray().add(step.ids()[i]).add(step.logits()[i]);
+            }
+        }
+        root.put("stop_reason", result.stopReason().name().toLowerCase(java.util.Locale.ROOT));
+        root.put("precision", loaded.model().precision().name().toLowerCase(java.util.Locale.ROOT));
+        GenerationStats s = result.stats();
+        ObjectNode timings = root.putObject("timings");
+        timings.put("time_to_first_token_ms", s.timeToFirstToken().toNanos() / 1e6);
+        timings.put("prefill_ms", s.prefillTime().toNanos() / 1e6);
+        timings.put("decode_ms", s.decodeTime().toNanos() / 1e6);
+        timings.put("prefill_tokens_per_s", s.prefillTokensPerSecond());
+        timings.put("decode_tokens_per_s", s.decodeTokensPerSecond());
+        return mapper.writeValueAsString(root);
+    }
+}

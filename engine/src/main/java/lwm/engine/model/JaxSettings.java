@@ -1,0 +1,79 @@
+package lwm.engine.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What LWM's Jax {@code params} file does not record: heads, RoPE theta, max_sequence_length and eps.
+ * Taken from {@code lwm_config.json} beside the file when present, otherwise from the released model's name
+ * (reference/lwm.md §1.2: the README's theta per text model, 50M in every vision script).
+ *
+ * @param numHeads 0 when unknown: the 7b layout's head dimension of 128 then decides
+ */
+record JaxSettings(int numHeads, double ropeTheta, int maxSequenceLength, float rmsNormEps) {
+    static final String CONFIG_FILE = "lwm_config.json";
+    static final float LWM_EPS = 1e-6f;
+    static final int LWM_HEAD_DIM = 128;
+
+    private static final Pattern RELEASED = Pattern.compile("LWM-(Text-Chat|Text|Chat)-(32K|128K|256K|512K|1M)",
+            Pattern.CASE_INSENSITIVE);
+
+    static JaxSettings resolve(Path modelDir) throws IOException {
+        Path file = modelDir.resolve(CONFIG_FILE);
+        if (Files.exists(file)) {
+            return fromFile(file);
+        }
+        Path name = modelDir.toAbsolutePath().normalize().getFileName();
+        Matcher m = RELEASED.matcher(name == null ? "" : name.toString());
+        if (m.find()) {
+            return fromReleasedName(m.group(1), m.group(2).toUpperCase(Locale.ROOT), modelDir);
+        }
+        throw new InvalidModelException(modelDir.resolve("params") + ": the Jax checkpoint does not record rope_theta "
+                + "and max_sequence_length; name the directory after the released model (e.g. LWM-Text-Chat-1M) or add "
+                + CONFIG_FILE + " with rope_theta and max_sequence_length");
+    }
+
+    int headsFor(int hiddenSize) {
+        return numHeads > 0 ? numHeads : hiddenSize / LWM_HEAD_DIM;
+    }
+
+    private static JaxSettings fromFile(Path file) throws IOException {
+        JsonNode json = HfConfigReader.readJson(file);
+        int heads = json.has("num_attention_heads") ? HfConfigReader.requiredInt(json, "num_attention_heads", file) : 0;
+        double theta = HfConfigReader.requiredNumber(json, "rope_theta", file);
+        int length = HfConfigReader.requiredInt(json, "max_sequence_length", file);
+        float eps = json.has("rms_norm_eps") ? (float) HfConfigReader.requiredNumber(json, "rms_norm_eps", file) : LWM_EPS;
+        return new JaxSettings(heads, theta, length, eps);
+    }
+
+    private static JaxSettings fromReleasedName(String family, String context, Path dir) throws InvalidModelException {
+        boolean vision = family.equalsIgnoreCase("Chat");
+        int length;
+        switch (context) {
+            case "32K": length = 32768; break;
+            case "128K": length = 131072; break;
+            case "256K": length = 262144; break;
+            case "512K": length = 524288; break;
+            default: length = 1048576; break;
+        }
+        double theta;
+        if (vision) {
+            theta = 50_000_000;
+        } else if (length <= 262144) {
+            theta = 10_000_000;
+        } else if (length == 524288) {
+            theta = 25_000_000;
+        } else {
+            theta = 50_000_000;
+        }
+        if (!vision && length == 32768) {
+            throw new InvalidModelException(dir + ": there is no released LWM-Text 32K model; add " + CONFIG_FILE);
+        }
+        return new JaxSettings(0, theta, length, LWM_EPS);
+    }
+}

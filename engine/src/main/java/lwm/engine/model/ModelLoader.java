@@ -1,0 +1,63 @@
+package lwm.engine.model;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Opens a model directory in any supported layout (HF safetensors, HF torch .bin, LWM's Jax streaming params)
+ * and returns the same {@link LlamaModel} for all of them.
+ */
+public final class ModelLoader {
+    private ModelLoader() {}
+
+    /** The files a directory is recognised by, in the order they are tried. */
+    public enum Format {
+        JAX_PARAMS,
+        HF
+    }
+
+    /**
+     * @param precision null picks F32 when the weights take at most half of physical memory in F32, F16 otherwise
+     */
+    public static LoadedModel load(Path modelDir, Precision precision) throws IOException {
+        Format format = detect(modelDir);
+        LlamaConfig hfConfig = format == Format.HF ? HfConfigReader.read(modelDir.resolve("config.json")) : null;
+        long parameters = hfConfig != null ? hfConfig.parameterCount()
+                : Files.size(modelDir.resolve("params")) / 2; // Jax params are stored in bf16
+        Precision chosen = precision != null ? precision : Precision.automatic(parameters, physicalMemory());
+        NDManager manager = NDManager.newBaseManager();
+        try (WeightsBuilder builder = new WeightsBuilder(manager, chosen)) {
+            LlamaConfig config = hfConfig == null ? JaxParamsLoader.load(modelDir, builder)
+                    : HfCheckpointLoader.load(modelDir, hfConfig, builder);
+            LlamaWeights weights = builder.build(config);
+            Path tokenizer = modelDir.resolve("tokenizer.model");
+            return new LoadedModel(new LlamaModel(config, weights, chosen), Files.exists(tokenizer) ? tokenizer : null,
+                    format);
+        }
+    }
+
+    static Format detect(Path modelDir) throws IOException {
+        if (!Files.isDirectory(modelDir)) {
+            throw new InvalidModelException(modelDir + ": not a directory");
+        }
+        if (Files.isRegularFile(modelDir.resolve("params"))) {
+            return Format.JAX_PARAMS;
+        }
+        if (Files.isRegularFile(modelDir.resolve("config.json"))) {
+            return Format.HF;
+        }
+        throw new InvalidModelException(modelDir + ": no model found (expected config.json with model*.safetensors or "
+                + "pytorch_model*.bin, or LWM's Jax params file)");
+    }
+
+    private static long physicalMemory() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean) {
+            return ((com.sun.management.OperatingSystemMXBean) os).getTotalMemorySize();
+        }
+        return Runtime.getRuntime().maxMemory();
+    }
+}

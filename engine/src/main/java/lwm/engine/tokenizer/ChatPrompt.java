@@ -1,0 +1,50 @@
+package lwm.engine.tokenizer;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * LWM's text chat layout (reference lwm.md §2.4, §2.6). A single turn is {@code scripts/sample_pyt.py}'s template,
+ * {@code "You are a helpful assistant. USER: {question} ASSISTANT:"}, after one BOS. Earlier turns go first,
+ * Vicuna-style, each answer closed by {@code </s>} as a LLaMA chat fine-tune ends its answers:
+ *
+ * <pre>
+ * BOS
+ * enc("You are a helpful assistant. USER: {q1} ASSISTANT:")  enc("{a1}")  EOS
+ * enc("USER: {q2} ASSISTANT:")                                enc("{a2}")  EOS
+ * ...
+ * enc("USER: {qN} ASSISTANT:")
+ * </pre>
+ *
+ * where {@code enc} is sentencepiece encoding of that piece alone, without BOS/EOS. There is exactly one BOS, at
+ * index 0. The answer is encoded on its own, so its dummy prefix supplies the space after "ASSISTANT:".
+ */
+public final class ChatPrompt {
+    private static final String SYSTEM = "You are a helpful assistant.";
+
+    /** One earlier exchange: the user's question and the model's answer. */
+    public record Turn(String question, String answer) {
+        public Turn {
+            Objects.requireNonNull(question, "question");
+            Objects.requireNonNull(answer, "answer");
+        }
+    }
+
+    private ChatPrompt() {}
+
+    /** Prompt ids for {@code question} after {@code history} (oldest first; empty for a single turn). */
+    public static int[] textChat(LlamaTokenizer tokenizer, List<Turn> history, String question) {
+        Objects.requireNonNull(question, "question");
+        PromptBuilder prompt = new PromptBuilder(tokenizer);
+        String system = SYSTEM + " ";
+        for (Turn turn : history) {
+            prompt.text(system + userTurn(turn.question())).text(turn.answer()).eos();
+            system = "";
+        }
+        return prompt.text(system + userTurn(question)).build();
+    }
+
+    private static String userTurn(String question) {
+        return "USER: " + question + " ASSISTANT:";
+    }
+}

@@ -1,0 +1,10 @@
+package lwm.engine.tokenizer;
+
+import java.io.IOException;
+
+/** A {@code tokenizer.model} that is readable but is not a SentencePiece model this engine can use. */
+public final class InvalidTokenizerException extends IOException {
+    public InvalidTokenizerException(String message) {
+        super(message);
+    }
+}

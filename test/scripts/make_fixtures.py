@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Reference-fixture generator for the LWM Desktop Java port.
+
+    python make_fixtures.py --out DIR
+
+Writes a tiny SentencePiece tokenizer with golden tokenizations, and for each model shape random bf16-exact
+LLaMA weights in every checkpoint format (HF safetensors F32/BF16/F16, torch .bin, LWM Jax streaming msgpack)
+together with golden logits and a greedy generation computed by HF transformers from the written hf-f32 files.
+Layout and JSON keys: test/FIXTURES.md.
+
+Idempotent: DIR/.stamp holds a hash of the generator sources (this file, lwmref/*.py, requirements.txt); when it
+matches, the script exits at once. Otherwise everything is regenerated into a temporary sibling directory,
+verified, and then renamed into place, so an interrupted run never leaves a partial fixture set behind.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import hashlib
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+STAMP_NAME = ".stamp"
+
+
+def source_hash() -> str:
+    files = [os.path.abspath(__file__), os.path.join(HERE, "requirements.txt")]
+    files += sorted(glob.glob(os.path.join(HERE, "lwmref", "*.py")))
+    h = hashlib.sha256()
+    for path in files:
+        h.update(os.path.relpath(path, HERE).replace(os.sep, "/").encode() + b"\0")
+        with open(path, "rb") as f:
+            h.update(f.read())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def read_stamp(out_dir: str) -> str | None:
+    try:
+        with open(os.path.join(out_dir, STAMP_NAME)) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def remove_stale(parent: str, base: str) -> None:
+    """Removes .BASE.tmp-PID / .BASE.old-PID leftovers of killed runs whose process no longer exists."""
+    for path in glob.glob(os.path.join(parent, f".{base}.tmp-*")) + glob.glob(os.path.join(parent, f".{base}.old-*")):
+        try:
+            pid = int(path.rsplit("-", 1)[1])
+        except ValueError:
+            continue
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+            continue  # still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _setup_env() -> None:
+    for k, v in (("OMP_NUM_THREADS", "2"), ("MKL_NUM_THREADS", "2"), ("HF_HUB_OFFLINE", "1"),
+                 ("TRANSFORMERS_OFFLINE", "1"), ("HF_HUB_DISABLE_TELEMETRY", "1"),
+                 ("TRANSFORMERS_VERBOSITY", "error"), ("TOKENIZERS_PARALLELISM", "false"),
+                 ("HF_HUB_DISABLE_PROGRESS_BARS", "1")):
+        os.environ.setdefault(k, v)
+
+
+def generate(tmp: str, log) -> dict:
+    import numpy as np
+    import torch
+
+    torch.set_num_threads(2)
+    torch.use_deterministic_algorithms(True)
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
+    sys.path.insert(0, HERE)
+    from lwmref import golden as G
+    from lwmref import jaxfmt, reference, tokenizer, verify, weights
+    from lwmref.shapes import FORMATS, SHAPES
+
+    timings = {}
+    t0 = time.perf_counter()
+    tok_dir = os.path.join(tmp, "tokenizer")
+    sp = tokenizer.train(tok_dir)
+    weights.write_json(os.path.join(tok_dir, "golden.json"), tokenizer.golden(sp))
+    tok_model = os.path.join(tok_dir, "tokenizer.model")
+    timings["tokenizer"] = time.perf_counter() - t0
+    log(f"tokenizer: vocab {sp.vocab_size()}, {len(tokenizer.GOLDEN_TEXTS)} golden cases "
+        f"({timings['tokenizer']:.1f} s)")
+
+    summary = {}
+    for shape in SHAPES:
+        ts = time.perf_counter()
+        mdir = os.path.join(tmp, "models", shape.name)
+        os.makedirs(os.path.join(mdir, "logits"))
+        sd = weights.make_state_dict(shape)
+
+        # ---- checkpoints
+        weights.write_safetensors_dir(os.path.join(mdir, "hf-f32"), sd, shape, torch.float32, shape.f32_shards)
+        weights.write_safetensors_dir(os.path.join(mdir, "hf-bf16"), sd, shape, torch.bfloat16, 1)
+        weights.write_safetensors_dir(os.path.join(mdir, "hf-f16"), sd, shape, torch.float16, 1)
+        weights.write_bin_dir(os.path.join(mdir, "bin"), sd, shape, shape.f32_shards)
+        jdir = os.path.join(mdir, "jax")
+        os.makedirs(jdir)
+        chunk_info = jaxfmt.write_params(os.path.join(jdir, "params"), jaxfmt.hf_to_jax(sd, shape),
+                                         shape.chunk_threshold)
+        weights.write_json(os.path.join(jdir, "lwm_config.json"), {
+            "num_attention_heads": shape.heads,
+            "rope_theta": shape.theta,
+            "max_sequence_length": shape.max_pos,
+            "rms_norm_eps": shape.eps,
+        })
+        if shape.with_tokenizer:
+            assert shape.vocab == sp.vocab_size()
+            for fmt in ("hf-f32", "hf-bf16", "hf-f16", "bin", "jax"):
+                shutil.copyfile(tok_model, os.path.join(mdir, fmt, "tokenizer.model"))
+                os.chmod(os.path.join(mdir, fmt, "tokenizer.model"), 0o644)
+        t_write = time.perf_counter() - ts
+
+        # ---- golden values from HF, loaded from the files just written
+        tg = time.perf_counter()
+        model = G.load_hf(os.path.join(mdir, "hf-f32"))
+        G.check_loaded(model, sd, shape)
+        rng = np.random.default_rng(shape.seed)
+        cases, case_logits = [], {}
+        for length in shape.case_lengths:
+            name = f"len{length}"
+            if length == 17 and shape.with_tokenizer:
+                ids = [sp.bos_id()] + sp.encode("The quick brown fox jumps over the lazy dog.")[:16]
+                assert len(ids) == 17
+            else:
+                ids = G.random_ids(rng, length, shape.vocab)
+            positions = G.case_positions(length)
+            logits = G.forward_logits(model, ids)
+            assert torch.isfinite(logits).all()
+            rows = logits[positions].numpy().astype("<f4")
+            rows.tofile(os.path.join(mdir, "logits", f"{name}.f32"))
+            case_logits[name] = (ids, positions, rows)
+            cases.append({"name": name, "prompt_ids": ids, "positions": positions,
+                          "logits": f"logits/{name}.f32", "logits_shape": [len(positions), shape.vocab]})
+        t_cases = time.perf_counter() - tg
+
+        tq = time.perf_counter()
+        candidates = []
+        if shape.with_tokenizer:
+            for text in ("You are a helpful assistant. USER: What is 2+2? ASSISTANT:",
+                         "You are a helpful assistant. USER: Describe the video. ASSISTANT:",
+                         "The old sailor found a wooden boat near the river"):
+                candidates.append(([sp.bos_id()] + sp.encode(text), text))
+        grng = np.random.default_rng(shape.seed + 7)
+        for _ in range(G.GREEDY_MAX_TRIES):
+            candidates.append((G.random_ids(grng, int(grng.integers(4, 17)), shape.vocab), None))
+        greedy = G.pick_greedy(model, shape, candidates)
+        t_greedy = time.perf_counter() - tq
+
+        config = dict(model.config.to_dict())  # sanity: what HF actually used
+        assert config["rms_norm_eps"] == shape.eps and config["rope_parameters"]["rope_theta"] == shape.theta
+        with open(os.path.join(mdir, "hf-f32", "config.json")) as f:
+            gconfig = json.load(f)
+        gconfig["head_dim"] = shape.head_dim
+        inv_freq = [float(x) for x in model.model.rotary_emb.inv_freq.float()]
+        weights.write_json(os.path.join(mdir, "golden.json"), {
+            "shape": shape.name,
+            "config": gconfig,
+            "cases": cases,
+            "greedy": greedy,
+            "formats": FORMATS,
+            "rope_inv_freq": inv_freq,
+            "jax": {"params": "jax/params", "chunk_threshold_bytes": shape.chunk_threshold,
+                    "chunks": chunk_info},
+        })
+        del model
+
+        # ---- verification: every format reloads bit-exactly; the Jax layout reproduces the HF logits
+        tv = time.perf_counter()
+        report = verify.verify_shape(shape, mdir, sd)
+        params, _ = jaxfmt.read_params(os.path.join(jdir, "params"))
+        ref_err = {}
+        for name in case_logits:
+            ids, positions, rows = case_logits[name]
+            ref = reference.forward(params, shape, ids)[positions].numpy()
+            err = float(np.abs(ref - rows).max())
+            ref_err[name] = err
+            assert err < 1e-3, (shape.name, name, err)
+        t_verify = time.perf_counter() - tv
+
+        files = sorted(os.path.relpath(p, mdir) for p in glob.glob(os.path.join(mdir, "**", "*"), recursive=True)
+                       if os.path.isfile(p))
+        size = sum(os.path.getsize(os.path.join(mdir, p)) for p in files)
+        summary[shape.name] = {
+            "files": len(files), "bytes": size, "greedy_min_top2_gap": greedy["min_top2_gap"],
+            "jax_chunks": {k: v for k, v in chunk_info.items() if v}, "jax_vs_hf_max_abs_logit_err": ref_err,
+            "seconds": {"write": t_write, "cases": t_cases, "greedy": t_greedy, "verify": t_verify},
+            "verify": report,
+        }
+        timings[shape.name] = time.perf_counter() - ts
+        log(f"{shape.name}: {len(files)} files, {size / 1e6:.1f} MB, greedy gap {greedy['min_top2_gap']:.4f} "
+            f"({'text' if greedy['prompt_text'] else 'random'} prompt), jax-vs-hf max err "
+            + ", ".join(f"{k} {v:.2e}" for k, v in ref_err.items())
+            + f" | write {t_write:.1f}s cases {t_cases:.1f}s greedy {t_greedy:.1f}s verify {t_verify:.1f}s")
+        for fmt, desc in report.items():
+            log(f"    {fmt:8s} {desc}")
+    timings["total"] = time.perf_counter() - t0
+    return {"timings": timings, "shapes": summary}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", required=True, help="fixture directory (created/replaced)")
+    ap.add_argument("--force", action="store_true", help="regenerate even if the stamp matches")
+    args = ap.parse_args()
+    out = os.path.abspath(args.out)
+    stamp = source_hash()
+    if not args.force and read_stamp(out) == stamp:
+        remove_stale(os.path.dirname(out), os.path.basename(out))
+        print(f"make_fixtures: up to date: {out}")
+        return 0
+
+    _setup_env()
+    parent, base = os.path.dirname(out), os.path.basename(out)
+    os.makedirs(parent, exist_ok=True)
+    remove_stale(parent, base)
+    # SIGTERM (e.g. a cancelled build) unwinds like Ctrl-C so the temporary directory is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    tmp = os.path.join(parent, f".{base}.tmp-{os.getpid()}")
+    os.makedirs(tmp)
+    start = time.perf_counter()
+
+    def log(msg):
+        print(f"make_fixtures [{time.perf_counter() - start:6.1f}s] {msg}", flush=True)
+
+    try:
+        result = generate(tmp, log)
+        from importlib.metadata import version
+
+        from lwmref.weights import write_json
+        write_json(os.path.join(tmp, "manifest.json"), {
+            "generator_hash": stamp,
+            "python": sys.version.split()[0],
+            "versions": {m: version(m) for m in
+                         ("torch", "transformers", "sentencepiece", "safetensors", "numpy", "msgpack")},
+            **result,
+        })
+        with open(os.path.join(tmp, STAMP_NAME), "w") as f:
+            f.write(stamp + "\n")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+    old = os.path.join(parent, f".{base}.old-{os.getpid()}")
+    if os.path.exists(out):
+        os.rename(out, old)
+    os.rename(tmp, out)
+    shutil.rmtree(old, ignore_errors=True)
+    t = result["timings"]
+    log(f"done: {out} (tokenizer {t['tokenizer']:.1f}s, "
+        + ", ".join(f"{k} {v:.1f}s" for k, v in t.items() if k not in ("tokenizer", "total"))
+        + f", total {time.perf_counter() - start:.1f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
