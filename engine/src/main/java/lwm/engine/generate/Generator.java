@@ -11,7 +11,8 @@ import lwm.engine.model.LlamaModel;
 
 /**
  * Prefill in chunks, then decode one token at a time against the KV cache, reporting every step as an event.
- * Cancellation is honoured between chunks and between tokens.
+ * Cancellation is honoured between chunks and between tokens. Prompts may mix text and vision tokens (the request's
+ * vision mask travels with each chunk); new tokens are generated in the request's sample mode.
  */
 public final class Generator {
     private final LlamaModel model;
@@ -44,10 +45,11 @@ public final class Generator {
         int capacity = (int) Math.min(maxLength, (long) prompt.length + Math.max(1, request.maxNewTokens()));
         long start = System.nanoTime();
         try (KvCache cache = model.newCache(capacity)) {
-            float[] logits = prefill(cache, prompt, request.prefillChunk(), listener, cancel, start);
+            float[] logits = prefill(cache, request, listener, cancel, start);
             long prefillEnd = System.nanoTime();
             Sampler sampler = new Sampler(request.sampling());
-            TokenDecoder decoder = decoders == null ? null : decoders.get();
+            boolean textOutput = decoders != null && request.sampleMode() == Head.TEXT; // vision ids are not text
+            TokenDecoder decoder = textOutput ? decoders.get() : null;
             StringBuilder text = decoder == null ? null : new StringBuilder();
             List<TopLogits> steps = new ArrayList<>();
             int[] generated = new int[capacity - prompt.length];
@@ -78,7 +80,7 @@ public final class Generator {
                     break;
                 }
                 if (count < request.maxNewTokens() && cache.length() < capacity) {
-                    logits = model.forward(cache, new int[] {id}, null, new int[] {0}, Head.TEXT)[0];
+                    logits = model.decode(cache, id, request.sampleMode());
                 } else {
                     break;
                 }
@@ -92,9 +94,14 @@ public final class Generator {
         }
     }
 
-    /** Runs the prompt in chunks; returns the logits after its last token, or null when cancelled. */
-    private float[] prefill(KvCache cache, int[] prompt, int chunk, GenerationListener listener,
+    /**
+     * Runs the prompt in chunks; returns the sample mode's logits after its last token, or null when cancelled.
+     */
+    private float[] prefill(KvCache cache, GenerationRequest request, GenerationListener listener,
             CancellationToken cancel, long start) {
+        int[] prompt = request.promptIds();
+        boolean[] mask = request.visionMask();
+        int chunk = request.prefillChunk();
         float[] last = null;
         for (int from = 0; from < prompt.length; from += chunk) {
             if (cancel.isCancelled()) {
@@ -102,8 +109,10 @@ public final class Generator {
             }
             int to = Math.min(prompt.length, from + chunk);
             int[] ids = Arrays.copyOfRange(prompt, from, to);
+            boolean[] chunkMask = mask == null ? null : Arrays.copyOfRange(mask, from, to);
             boolean isLast = to == prompt.length;
-            float[][] out = model.forward(cache, ids, null, isLast ? new int[] {ids.length - 1} : new int[0], Head.TEXT);
+            float[][] out = model.forward(cache, ids, chunkMask, isLast ? new int[] {ids.length - 1} : new int[0],
+                    request.sampleMode());
             if (isLast) {
                 last = out[0];
             }

@@ -9,13 +9,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What LWM's Jax {@code params} file does not record: heads, RoPE theta, max_sequence_length and eps.
+ * What LWM's Jax parameter files do not record: heads, RoPE theta, max_sequence_length and eps.
  * Taken from {@code lwm_config.json} beside the file when present, otherwise from the released model's name
  * (reference/lwm.md §1.2: the README's theta per text model, 50M in every vision script).
  *
  * @param numHeads 0 when unknown: the 7b layout's head dimension of 128 then decides
+ * @param releasedModel the released model the directory name matched (e.g. {@code LWM-Chat-32K}); null when the
+ *     settings come from {@code lwm_config.json}
  */
-record JaxSettings(int numHeads, double ropeTheta, int maxSequenceLength, float rmsNormEps) {
+record JaxSettings(int numHeads, double ropeTheta, int maxSequenceLength, float rmsNormEps, String releasedModel) {
     static final String CONFIG_FILE = "lwm_config.json";
     static final float LWM_EPS = 1e-6f;
     static final int LWM_HEAD_DIM = 128;
@@ -23,7 +25,8 @@ record JaxSettings(int numHeads, double ropeTheta, int maxSequenceLength, float 
     private static final Pattern RELEASED = Pattern.compile("LWM-(Text-Chat|Text|Chat)-(32K|128K|256K|512K|1M)",
             Pattern.CASE_INSENSITIVE);
 
-    static JaxSettings resolve(Path modelDir) throws IOException {
+    /** @param weights the checkpoint file in {@code modelDir}, named in errors */
+    static JaxSettings resolve(Path modelDir, Path weights) throws IOException {
         Path file = modelDir.resolve(CONFIG_FILE);
         if (Files.exists(file)) {
             return fromFile(file);
@@ -33,7 +36,7 @@ record JaxSettings(int numHeads, double ropeTheta, int maxSequenceLength, float 
         if (m.find()) {
             return fromReleasedName(m.group(1), m.group(2).toUpperCase(Locale.ROOT), modelDir);
         }
-        throw new InvalidModelException(modelDir.resolve("params") + ": the Jax checkpoint does not record rope_theta "
+        throw new InvalidModelException(weights + ": the Jax checkpoint does not record rope_theta "
                 + "and max_sequence_length; name the directory after the released model (e.g. LWM-Text-Chat-1M) or add "
                 + CONFIG_FILE + " with rope_theta and max_sequence_length");
     }
@@ -42,17 +45,34 @@ record JaxSettings(int numHeads, double ropeTheta, int maxSequenceLength, float 
         return numHeads > 0 ? numHeads : hiddenSize / LWM_HEAD_DIM;
     }
 
+    /**
+     * Settings taken from a released name are only right for that family: a vision tree (LWM-Chat, theta 50M) in a
+     * directory named like a text model would silently get the text model's theta, and vice versa.
+     */
+    void checkFamily(boolean vision, Path weights) throws InvalidModelException {
+        if (releasedModel != null && isVisionName(releasedModel) != vision) {
+            throw new InvalidModelException(weights + ": the directory name says " + releasedModel + ", a "
+                    + (vision ? "text" : "vision") + " model, but the checkpoint " + (vision ? "has" : "lacks")
+                    + " the vision embedding and head; rename the directory or add " + CONFIG_FILE);
+        }
+    }
+
+    private static boolean isVisionName(String model) {
+        return model.regionMatches(true, 0, "LWM-Chat-", 0, "LWM-Chat-".length());
+    }
+
     private static JaxSettings fromFile(Path file) throws IOException {
         JsonNode json = HfConfigReader.readJson(file);
         int heads = json.has("num_attention_heads") ? HfConfigReader.requiredInt(json, "num_attention_heads", file) : 0;
         double theta = HfConfigReader.requiredNumber(json, "rope_theta", file);
         int length = HfConfigReader.requiredInt(json, "max_sequence_length", file);
         float eps = json.has("rms_norm_eps") ? (float) HfConfigReader.requiredNumber(json, "rms_norm_eps", file) : LWM_EPS;
-        return new JaxSettings(heads, theta, length, eps);
+        return new JaxSettings(heads, theta, length, eps, null);
     }
 
     private static JaxSettings fromReleasedName(String family, String context, Path dir) throws InvalidModelException {
-        boolean vision = family.equalsIgnoreCase("Chat");
+        String model = "LWM-" + family + "-" + context;
+        boolean vision = isVisionName(model);
         int length;
         switch (context) {
             case "32K": length = 32768; break;
@@ -74,6 +94,6 @@ record JaxSettings(int numHeads, double ropeTheta, int maxSequenceLength, float 
         if (!vision && length == 32768) {
             throw new InvalidModelException(dir + ": there is no released LWM-Text 32K model; add " + CONFIG_FILE);
         }
-        return new JaxSettings(0, theta, length, LWM_EPS);
+        return new JaxSettings(0, theta, length, LWM_EPS, model);
     }
 }

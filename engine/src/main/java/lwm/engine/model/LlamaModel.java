@@ -66,7 +66,12 @@ public final class LlamaModel implements AutoCloseable {
      * Runs {@code ids} at the positions following what {@code cache} holds, appends their keys and values,
      * and returns the logits of the requested rows (indices into {@code ids}).
      *
+     * <p>This is LWM's multi-token forward (reference/lwm.md §1.5): the mask alone decides each id's vocabulary,
+     * whatever {@code head} is and however many ids there are, so a prompt splits into chunks of any size. One
+     * generated token fed back in LWM's sample mode goes through {@link #decode}.
+     *
      * @param visionMask null for all-text input; otherwise true where the id is in the vision vocabulary
+     * @param head the head whose logits are returned
      */
     public float[][] forward(KvCache cache, int[] ids, boolean[] visionMask, int[] logitRows, Head head) {
         int start = cache.length();
@@ -86,6 +91,16 @@ public final class LlamaModel implements AutoCloseable {
         return result;
     }
 
+    /**
+     * One decoding step in LWM's sample mode (reference/lwm.md §1.5, {@code vision_llama.py}'s single-token forward):
+     * {@link Head#TEXT} embeds {@code id} with the text embedding and returns lm_head logits, {@link Head#VISION}
+     * embeds it with the vision embedding and returns vision_head logits.
+     */
+    public float[] decode(KvCache cache, int id, Head sampleMode) {
+        boolean[] mask = sampleMode == Head.VISION ? new boolean[] {true} : null;
+        return forward(cache, new int[] {id}, mask, new int[] {0}, sampleMode)[0];
+    }
+
     private void validate(KvCache cache, int[] ids, boolean[] visionMask, Head head) {
         if (ids.length == 0) {
             throw new IllegalArgumentException("no tokens to run");
@@ -97,38 +112,45 @@ public final class LlamaModel implements AutoCloseable {
         if (visionMask != null && visionMask.length != ids.length) {
             throw new IllegalArgumentException("vision mask has " + visionMask.length + " entries for " + ids.length + " ids");
         }
-        boolean anyVision = head == Head.VISION;
+        // Checked before the ids, whose vision range on a text model (0) would hide the actual problem.
+        if ((head == Head.VISION || visionMask != null && anyTrue(visionMask)) && !config.isVision()) {
+            throw new IllegalArgumentException("vision tokens need a vision model (LWM-Chat, with the vision embedding "
+                    + "and head); this model is text-only");
+        }
         for (int i = 0; i < ids.length; i++) {
             boolean vision = visionMask != null && visionMask[i];
-            anyVision |= vision;
             int limit = vision ? config.visionVocabSize() : config.vocabSize();
             if (ids[i] < 0 || ids[i] >= limit) {
                 throw new IllegalArgumentException("token id " + ids[i] + " at index " + i + " is outside the "
                         + (vision ? "vision" : "text") + " vocabulary of " + limit);
             }
         }
-        if (anyVision && !config.isVision()) {
-            throw new IllegalArgumentException("vision tokens need a vision model (LWM-Chat); this model is text-only");
-        }
     }
 
-    /** Rows of the text embedding, or of the vision embedding where the mask says so (LWM's vision_llama §1.5). */
+    /**
+     * Rows of the text embedding, or of the vision embedding where the mask says so, mixed as LWM's vision_llama
+     * does (§1.5): text·(1 − m) + vision·m with m the mask as a float column, ids read as 0 in the other table.
+     */
     private NDArray embed(NDManager tmp, int[] ids, boolean[] visionMask) {
-        NDArray index = tmp.create(toLongs(ids));
-        NDArray text = weights.tokenEmbedding.get(tmp, new NDIndex("{}", index));
         if (visionMask == null || !anyTrue(visionMask)) {
-            return text.toType(DataType.FLOAT32, false);
+            return rows(tmp, weights.tokenEmbedding, toLongs(ids));
         }
-        NDArray mask = tmp.create(visionMask).reshape(ids.length, 1);
         long[] visionIds = new long[ids.length];
         long[] textIds = new long[ids.length];
+        float[] m = new float[ids.length];
         for (int i = 0; i < ids.length; i++) {
             visionIds[i] = visionMask[i] ? ids[i] : 0;
             textIds[i] = visionMask[i] ? 0 : ids[i];
+            m[i] = visionMask[i] ? 1f : 0f;
         }
-        NDArray t = weights.tokenEmbedding.get(tmp, new NDIndex("{}", tmp.create(textIds)));
-        NDArray v = weights.visionEmbedding.get(tmp, new NDIndex("{}", tmp.create(visionIds)));
-        return NDArrays.where(mask, v, t).toType(DataType.FLOAT32, false);
+        NDArray mask = tmp.create(m, new Shape(ids.length, 1));
+        NDArray text = rows(tmp, weights.tokenEmbedding, textIds).muli(mask.neg().addi(1f));
+        return text.addi(rows(tmp, weights.visionEmbedding, visionIds).muli(mask));
+    }
+
+    /** The given rows of an embedding table, in F32. */
+    private static NDArray rows(NDManager tmp, NDArray table, long[] ids) {
+        return table.get(tmp, new NDIndex("{}", tmp.create(ids))).toType(DataType.FLOAT32, false);
     }
 
     /** cos and sin, each (1, count, headDim) in the rotate-half layout [c0..c(h-1), c0..c(h-1)]. */

@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Opens a model directory in any supported layout (HF safetensors, HF torch .bin, LWM's Jax streaming params)
- * and returns the same {@link LlamaModel} for all of them.
+ * Opens a model directory in any supported layout (HF safetensors, HF torch .bin, LWM's Jax streaming params, the Jax
+ * tree in {@code params.safetensors}) and returns the same {@link LlamaModel} for all of them.
  */
 public final class ModelLoader {
     private ModelLoader() {}
@@ -16,6 +16,7 @@ public final class ModelLoader {
     /** The files a directory is recognised by, in the order they are tried. */
     public enum Format {
         JAX_PARAMS,
+        JAX_SAFETENSORS,
         HF
     }
 
@@ -25,13 +26,19 @@ public final class ModelLoader {
     public static LoadedModel load(Path modelDir, Precision precision) throws IOException {
         Format format = detect(modelDir);
         LlamaConfig hfConfig = format == Format.HF ? HfConfigReader.read(modelDir.resolve("config.json")) : null;
-        long parameters = hfConfig != null ? hfConfig.parameterCount()
-                : Files.size(modelDir.resolve("params")) / 2; // Jax params are stored in bf16
+        long parameters = switch (format) {
+            case JAX_PARAMS -> Files.size(modelDir.resolve(JaxParamsLoader.FILE)) / 2; // stored in bf16
+            case JAX_SAFETENSORS -> JaxSafetensorsLoader.parameterCount(modelDir);
+            case HF -> hfConfig.parameterCount();
+        };
         Precision chosen = precision != null ? precision : Precision.automatic(parameters, physicalMemory());
         NDManager manager = NDManager.newBaseManager();
         try (WeightsBuilder builder = new WeightsBuilder(manager, chosen)) {
-            LlamaConfig config = hfConfig == null ? JaxParamsLoader.load(modelDir, builder)
-                    : HfCheckpointLoader.load(modelDir, hfConfig, builder);
+            LlamaConfig config = switch (format) {
+                case JAX_PARAMS -> JaxParamsLoader.load(modelDir, builder);
+                case JAX_SAFETENSORS -> JaxSafetensorsLoader.load(modelDir, builder);
+                case HF -> HfCheckpointLoader.load(modelDir, hfConfig, builder);
+            };
             LlamaWeights weights = builder.build(config);
             Path tokenizer = modelDir.resolve("tokenizer.model");
             return new LoadedModel(new LlamaModel(config, weights, chosen), Files.exists(tokenizer) ? tokenizer : null,
@@ -43,14 +50,17 @@ public final class ModelLoader {
         if (!Files.isDirectory(modelDir)) {
             throw new InvalidModelException(modelDir + ": not a directory");
         }
-        if (Files.isRegularFile(modelDir.resolve("params"))) {
+        if (Files.isRegularFile(modelDir.resolve(JaxParamsLoader.FILE))) {
             return Format.JAX_PARAMS;
+        }
+        if (Files.isRegularFile(modelDir.resolve(JaxSafetensorsLoader.FILE))) {
+            return Format.JAX_SAFETENSORS;
         }
         if (Files.isRegularFile(modelDir.resolve("config.json"))) {
             return Format.HF;
         }
         throw new InvalidModelException(modelDir + ": no model found (expected config.json with model*.safetensors or "
-                + "pytorch_model*.bin, or LWM's Jax params file)");
+                + "pytorch_model*.bin, LWM's Jax params file, or " + JaxSafetensorsLoader.FILE + ")");
     }
 
     private static long physicalMemory() {

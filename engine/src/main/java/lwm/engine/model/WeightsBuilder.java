@@ -92,7 +92,9 @@ final class WeightsBuilder implements AutoCloseable {
         if (!Arrays.equals(expected, actual)) {
             throw new InvalidModelException(entry.source + ": shape " + Arrays.toString(actual) + " but the configuration "
                     + "(hidden_size " + config.hiddenSize() + ", intermediate_size " + config.intermediateSize()
-                    + ", vocab_size " + config.vocabSize() + ") implies " + Arrays.toString(expected));
+                    + ", vocab_size " + config.vocabSize()
+                    + (role.isVision() ? ", vision_vocab_size " + config.visionVocabSize() : "") + ") implies "
+                    + Arrays.toString(expected));
         }
         return entry.array;
     }

@@ -20,7 +20,8 @@ import java.util.Objects;
  * index 0. The answer is encoded on its own, so its dummy prefix supplies the space after "ASSISTANT:".
  */
 public final class ChatPrompt {
-    private static final String SYSTEM = "You are a helpful assistant.";
+    /** The fixed system prompt of every LWM chat layout, text and vision. */
+    static final String SYSTEM = "You are a helpful assistant.";
 
     /** One earlier exchange: the user's question and the model's answer. */
     public record Turn(String question, String answer) {

@@ -22,6 +22,10 @@ final class IntList {
         size += more.length;
     }
 
+    int size() {
+        return size;
+    }
+
     int[] toArray() {
         return Arrays.copyOf(values, size);
     }

@@ -1,0 +1,22 @@
+package lwm.test.vision;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.io.IOException;
+import lwm.engine.tokenizer.LlamaTokenizer;
+import lwm.engine.tokenizer.VisionPrompt;
+import org.junit.jupiter.api.Test;
+
+/** VisionPrompt against the Python layout (lwmref/vision_prompt.py with sentencepiece): ids, mask and starts equal. */
+class VisionPromptParityTest {
+    @Test
+    void javaPromptsEqualThePythonOnes() throws IOException {
+        LlamaTokenizer tokenizer = LlamaTokenizer.load(VisionFixtures.tokenizer());
+        for (VisionFixtures.Sequence s : VisionFixtures.sequences()) {
+            VisionPrompt prompt = VisionPrompt.chat(tokenizer, s.question(), s.attachments());
+            assertArrayEquals(s.ids(), prompt.ids(), s.name());
+            assertArrayEquals(s.visionMask(), prompt.visionMask(), s.name());
+            assertArrayEquals(s.attachmentStarts(), prompt.attachmentStarts(), s.name());
+        }
+    }
+}
