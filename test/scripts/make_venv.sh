@@ -24,6 +24,11 @@ command -v "$PYTHON" >/dev/null 2>&1 || die "'$PYTHON' not found on PATH (need P
 HASH=$("$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$REQ") \
   || die "could not hash $REQ"
 
+# Builds running side by side (several modules, or two checkouts' CI) take turns; the second finds it ready.
+mkdir -p "$(dirname "$VENV_DIR")"
+exec 9>"$VENV_DIR.lock"
+flock 9
+
 if [[ -f "$STAMP" && -x "$VENV_DIR/bin/python" && "$(cat "$STAMP")" == "$HASH" ]]; then
   echo "make_venv.sh: venv up to date: $VENV_DIR"
   exit 0
@@ -31,7 +36,6 @@ fi
 
 START=$(date +%s)
 echo "make_venv.sh: creating venv $VENV_DIR with $("$PYTHON" --version 2>&1)"
-mkdir -p "$(dirname "$VENV_DIR")"
 rm -f "$STAMP"
 "$PYTHON" -m venv --clear "$VENV_DIR" \
   || die "'$PYTHON -m venv' failed (on Debian/Ubuntu install the python3-venv package)"
@@ -43,7 +47,7 @@ if ! "$VENV_DIR/bin/python" -m pip install -r "$REQ"; then
   die "pip install -r $REQ failed (offline: packages must be available from the configured pip index/find-links; see 'pip config list')"
 fi
 
-"$VENV_DIR/bin/python" -c 'import torch, transformers, sentencepiece, safetensors, numpy, msgpack' \
+"$VENV_DIR/bin/python" -c 'import torch, transformers, sentencepiece, safetensors, numpy, msgpack, PIL' \
   || die "installed venv cannot import the required packages"
 
 echo "$HASH" > "$STAMP.tmp" && mv "$STAMP.tmp" "$STAMP"

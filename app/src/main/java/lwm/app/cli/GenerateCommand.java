@@ -10,7 +10,6 @@ import lwm.engine.generate.GenerationEvent;
 import lwm.engine.generate.GenerationListener;
 import lwm.engine.generate.GenerationRequest;
 import lwm.engine.generate.GenerationResult;
-import lwm.engine.generate.GenerationStats;
 import lwm.engine.generate.Generator;
 import lwm.engine.generate.SamplingParams;
 import lwm.engine.generate.TopLogits;
@@ -104,17 +103,7 @@ final class GenerateCommand implements Callable<Integer> {
     private static String toJson(GenerationResult result, LoadedModel loaded) throws Exception {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
-        ArrayNode promptIds = root.putArray("prompt_ids");
-        for (int id : result.promptIds()) {
-            promptIds.add(id);
-        }
-        ArrayNode generated = root.putArray("generated_ids");
-        for (int id : result.generatedIds()) {
-            generated.add(id);
-        }
-        if (result.text() != null) {
-            root.put("text", result.text());
-        }
+        StatsJson.put(root, result);
         ArrayNode steps = root.putArray("steps");
         for (TopLogits step : result.steps()) {
             ArrayNode pairs = steps.addArray();
@@ -122,15 +111,7 @@ final class GenerateCommand implements Callable<Integer> {
                 pairs.addArray().add(step.ids()[i]).add(step.logits()[i]);
             }
         }
-        root.put("stop_reason", result.stopReason().name().toLowerCase(java.util.Locale.ROOT));
         root.put("precision", loaded.model().precision().name().toLowerCase(java.util.Locale.ROOT));
-        GenerationStats s = result.stats();
-        ObjectNode timings = root.putObject("timings");
-        timings.put("time_to_first_token_ms", s.timeToFirstToken().toNanos() / 1e6);
-        timings.put("prefill_ms", s.prefillTime().toNanos() / 1e6);
-        timings.put("decode_ms", s.decodeTime().toNanos() / 1e6);
-        timings.put("prefill_tokens_per_s", s.prefillTokensPerSecond());
-        timings.put("decode_tokens_per_s", s.decodeTokensPerSecond());
         return mapper.writeValueAsString(root);
     }
 }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** The {@code lwm} command line: one subcommand per main job. */
 @Command(name = "lwm", mixinStandardHelpOptions = true, version = "LWM Desktop 0.1",
         description = "Run the Large World Model locally.",
-        subcommands = {GenerateCommand.class, ChatCommand.class})
+        subcommands = {GenerateCommand.class, ChatCommand.class, AskCommand.class, FramesCommand.class})
 public final class LwmCommand {
     /** What interactive subcommands read. */
     final InputStream in;

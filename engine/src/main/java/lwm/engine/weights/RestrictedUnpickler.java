@@ -12,11 +12,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the {@code data.pkl} of a torch.save archive without executing anything. Python pickles are programs that may
- * call any importable function; this interpreter knows only the opcodes torch.save emits and resolves only the globals
- * needed to rebuild a state_dict of tensors. Any other global (os.system, builtins.eval, ...) is rejected as soon as it
- * is named. Python values become: None → null, int → Long, float → Double, bool → Boolean, str → String,
- * list → ArrayList, tuple → {@link Tuple}, dict / OrderedDict → LinkedHashMap, tensor → {@link TorchTensor}.
+ * Interprets a Python pickle without executing anything. Pickles are programs that may call any importable function;
+ * this interpreter knows only the opcodes that torch.save and pickle.dump of numpy arrays emit, and a {@link Globals}
+ * decides which globals may be named and what calling them builds (torch.save: {@link TorchPickleGlobals}, the
+ * default; numpy parameter trees: {@link NumpyPickleGlobals}). Any other global (os.system, builtins.eval, ...) is
+ * rejected as soon as it is named. Python values become: None → null, int → Long, float → Double, bool → Boolean,
+ * str → String, bytes / bytearray → {@link Bytes}, list → ArrayList, tuple → {@link Tuple},
+ * dict → LinkedHashMap; what a Globals builds is its own type.
  */
 final class RestrictedUnpickler {
     static final int MAX_STACK = 1 << 20;
@@ -30,49 +32,71 @@ final class RestrictedUnpickler {
     record Tuple(List<Object> items) {
     }
 
-    /** The persistent id ('storage', torch.XStorage, key, location, numel): entry {@code data/<key>} of the archive. */
-    record TorchStorage(DType dtype, String key, long numel) {
+    /** A bytes or bytearray object: a read-only view of the pickle's own bytes, never a copy. */
+    record Bytes(ByteBuffer data) {
     }
 
-    /** {@code _rebuild_tensor_v2(storage, offset, size, stride, ...)}; offset and stride count elements. */
-    record TorchTensor(TorchStorage storage, long offset, long[] size, long[] stride) {
+    /** An object a {@link Globals} builds, with the Python type name that error messages show for it. */
+    interface PythonObject {
+        String pythonType();
     }
 
-    /** The callables this unpickler allows. */
-    private enum Callable {
-        ORDERED_DICT("collections.OrderedDict"),
-        REBUILD_TENSOR_V2("torch._utils._rebuild_tensor_v2"),
-        REBUILD_PARAMETER("torch._utils._rebuild_parameter");
+    /** A problem a {@link Globals} found; the unpickler prefixes the file, the entry and the byte offset. */
+    static final class PickleException extends Exception {
+        private static final long serialVersionUID = 1L;
 
-        final String qualifiedName;
-
-        Callable(String qualifiedName) {
-            this.qualifiedName = qualifiedName;
+        PickleException(String problem) {
+            super(problem);
         }
     }
 
-    /** A torch storage class such as torch.HalfStorage: only ever a persistent-id field, never called. */
-    private record StorageClass(DType dtype) {
+    /** The part that differs between kinds of pickle: which globals exist and what REDUCE and BUILD do with them. */
+    interface Globals {
+        /** The object {@code module.name} stands for; throws for every global this kind of pickle must not name. */
+        Object resolve(String module, String name) throws PickleException;
+
+        /** REDUCE: calls {@code callable} (whatever {@link #resolve} returned, or not callable at all). */
+        Object call(Object callable, List<Object> args) throws PickleException;
+
+        /** BUILD: gives {@code target} its pickled state. */
+        void build(Object target, Object state) throws PickleException;
+
+        /** BINPERSID: the object a persistent id refers to. */
+        default Object persistentLoad(Object pid) throws PickleException {
+            throw new PickleException("persistent id in a pickle that must not have any");
+        }
+
+        /** Longest str this kind of pickle may hold (bytes smuggled as latin-1 str in protocol 2 can be large). */
+        default long maxStringBytes() {
+            return MAX_STRING_BYTES;
+        }
     }
 
     private final Path file;
     private final String entry;
     private final ByteBuffer in;
+    private final Globals globals;
     private final List<Object> stack = new ArrayList<>();
     private final int[] marks = new int[MAX_MARK_DEPTH];
     private int markDepth;
     private final Map<Long, Object> memo = new HashMap<>();
     private int opcodeOffset;
 
-    private RestrictedUnpickler(Path file, String entry, byte[] pickle) {
+    private RestrictedUnpickler(Path file, String entry, ByteBuffer pickle, Globals globals) {
         this.file = file;
         this.entry = entry;
-        this.in = ByteBuffer.wrap(pickle).order(ByteOrder.LITTLE_ENDIAN);
+        this.in = pickle.slice().order(ByteOrder.LITTLE_ENDIAN);
+        this.globals = globals;
     }
 
-    /** The pickled object; {@code entry} names the pickle inside {@code file} for messages. */
+    /** The object a torch.save {@code data.pkl} holds; {@code entry} names the pickle inside {@code file}. */
     static Object load(Path file, String entry, byte[] pickle) throws CheckpointException {
-        return new RestrictedUnpickler(file, entry, pickle).run();
+        return load(file, entry, ByteBuffer.wrap(pickle), TorchPickleGlobals.INSTANCE);
+    }
+
+    /** The pickled object, with the globals {@code globals} allows; bytes objects are views of {@code pickle}. */
+    static Object load(Path file, String entry, ByteBuffer pickle, Globals globals) throws CheckpointException {
+        return new RestrictedUnpickler(file, entry, pickle, globals).run();
     }
 
     private Object run() throws CheckpointException {
@@ -99,7 +123,16 @@ final class RestrictedUnpickler {
                     String name = popString();
                     push(global(popString(), name));
                 }
-                case 'Q' -> push(persistentLoad(pop())); // BINPERSID
+                case 'C' -> push(bytes(u8())); // SHORT_BINBYTES
+                case 'B' -> push(bytes(Integer.toUnsignedLong(int32()))); // BINBYTES
+                case 0x8e -> push(bytes(int64())); // BINBYTES8
+                case 0x96 -> push(bytes(int64())); // BYTEARRAY8 (protocol 5, in-band)
+                case 0x97, 0x98 -> throw fail("out-of-band buffer (pickle protocol 5 buffer_callback): the data is"
+                        + " not in the file");
+                case 'Q' -> { // BINPERSID
+                    Object pid = pop();
+                    push(delegate(() -> globals.persistentLoad(pid)));
+                }
                 case 't' -> push(tuple(popMark())); // TUPLE
                 case 0x85 -> push(tuple(popN(1))); // TUPLE1
                 case 0x86 -> push(tuple(popN(2))); // TUPLE2
@@ -115,7 +148,14 @@ final class RestrictedUnpickler {
                     Object args = pop();
                     push(call(pop(), args));
                 }
-                case 'b' -> build(pop(), peek()); // BUILD
+                case 'b' -> { // BUILD
+                    Object state = pop();
+                    Object target = peek();
+                    delegate(() -> {
+                        globals.build(target, state);
+                        return null;
+                    });
+                }
                 case 's' -> { // SETITEM
                     Object value = pop();
                     Object key = pop();
@@ -184,13 +224,21 @@ final class RestrictedUnpickler {
     }
 
     private String string(long bytes) throws CheckpointException {
-        if (bytes > MAX_STRING_BYTES) {
+        if (Long.compareUnsigned(bytes, globals.maxStringBytes()) > 0) {
             throw fail("string of " + Long.toUnsignedString(bytes) + " bytes exceeds the limit of "
-                    + MAX_STRING_BYTES);
+                    + globals.maxStringBytes());
         }
         byte[] utf8 = new byte[length(bytes)];
         in.get(utf8);
         return new String(utf8, StandardCharsets.UTF_8);
+    }
+
+    /** The next {@code bytes} bytes as a read-only view: array data is never copied. */
+    private Bytes bytes(long bytes) throws CheckpointException {
+        int n = length(bytes);
+        ByteBuffer view = in.slice(in.position(), n).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        in.position(in.position() + n);
+        return new Bytes(view);
     }
 
     /** A newline-terminated name, as GLOBAL writes module and attribute. */
@@ -308,89 +356,26 @@ final class RestrictedUnpickler {
     }
 
     private Object global(String module, String name) throws CheckpointException {
-        String qualified = module + "." + name;
-        for (Callable c : Callable.values()) {
-            if (c.qualifiedName.equals(qualified)) {
-                return c;
-            }
-        }
-        if (module.equals("torch") && name.endsWith("Storage")) {
-            try {
-                return new StorageClass(DType.fromTorchStorage(name));
-            } catch (CheckpointException e) {
-                throw fail("unsupported storage class '" + abbreviate(qualified) + "'");
-            }
-        }
-        throw fail("forbidden global '" + abbreviate(qualified) + "': only the globals that rebuild tensors"
-                + " (collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch.*Storage) are allowed");
+        return delegate(() -> globals.resolve(module, name));
     }
 
-    private TorchStorage persistentLoad(Object pid) throws CheckpointException {
-        if (pid instanceof Tuple t && t.items().size() == 5 && "storage".equals(t.items().get(0))
-                && t.items().get(1) instanceof StorageClass storageClass
-                && t.items().get(2) instanceof String key
-                && t.items().get(4) instanceof Long numel && numel >= 0) {
-            return new TorchStorage(storageClass.dtype(), key, numel);
+    private Object call(Object callable, Object args) throws CheckpointException {
+        if (!(args instanceof Tuple tuple)) {
+            throw fail(typeName(callable) + " called with " + typeName(args) + " instead of an argument tuple");
         }
-        throw fail("persistent id is not ('storage', torch.XStorage, key, location, numel)");
+        return delegate(() -> globals.call(callable, tuple.items()));
     }
 
-    private Object call(Object callable, Object argsObject) throws CheckpointException {
-        if (!(callable instanceof Callable c)) {
-            throw fail(typeName(callable) + " is not callable");
-        }
-        if (!(argsObject instanceof Tuple tuple)) {
-            throw fail(c.qualifiedName + " called with " + typeName(argsObject) + " instead of an argument tuple");
-        }
-        List<Object> args = tuple.items();
-        return switch (c) {
-            case ORDERED_DICT -> {
-                if (!args.isEmpty()) {
-                    throw fail("collections.OrderedDict called with arguments");
-                }
-                yield new LinkedHashMap<>();
-            }
-            case REBUILD_TENSOR_V2 -> rebuildTensor(args);
-            case REBUILD_PARAMETER -> {
-                if (args.size() != 3 || !(args.get(0) instanceof TorchTensor data)) {
-                    throw fail("torch._utils._rebuild_parameter expects (tensor, requires_grad, hooks)");
-                }
-                yield data;
-            }
-        };
+    /** One step of the {@link Globals}, its problems reported like the unpickler's own. */
+    private interface Step {
+        Object run() throws PickleException;
     }
 
-    /** (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]). */
-    private TorchTensor rebuildTensor(List<Object> args) throws CheckpointException {
-        if (args.size() < 6 || args.size() > 7 || !(args.get(0) instanceof TorchStorage storage)
-                || !(args.get(1) instanceof Long offset) || offset < 0
-                || !(args.get(2) instanceof Tuple size) || !(args.get(3) instanceof Tuple stride)
-                || size.items().size() != stride.items().size() || size.items().size() > Shapes.MAX_RANK) {
-            throw fail("torch._utils._rebuild_tensor_v2 expects (storage, offset >= 0, size, stride of the same"
-                    + " rank, requires_grad, backward_hooks)");
-        }
-        return new TorchTensor(storage, offset, longs(size, "size"), longs(stride, "stride"));
-    }
-
-    private long[] longs(Tuple tuple, String what) throws CheckpointException {
-        long[] values = new long[tuple.items().size()];
-        for (int i = 0; i < values.length; i++) {
-            if (!(tuple.items().get(i) instanceof Long value) || value < 0) {
-                throw fail("tensor " + what + " holds " + typeName(tuple.items().get(i))
-                        + ", not a non-negative int");
-            }
-            values[i] = value;
-        }
-        return values;
-    }
-
-    /** BUILD sets instance state; only dicts get any (an OrderedDict's _metadata), and it is not needed. */
-    private void build(Object state, Object target) throws CheckpointException {
-        if (!(target instanceof Map)) {
-            throw fail("BUILD on " + typeName(target) + " is not supported");
-        }
-        if (state != null && !(state instanceof Map)) {
-            throw fail("BUILD with " + typeName(state) + " state is not supported");
+    private Object delegate(Step step) throws CheckpointException {
+        try {
+            return step.run();
+        } catch (PickleException e) {
+            throw fail(e.getMessage());
         }
     }
 
@@ -447,19 +432,16 @@ final class RestrictedUnpickler {
             return "list";
         } else if (value instanceof Tuple) {
             return "tuple";
-        } else if (value instanceof Callable c) {
-            return c.qualifiedName;
-        } else if (value instanceof StorageClass s) {
-            return "torch storage class " + s.dtype();
-        } else if (value instanceof TorchStorage) {
-            return "storage";
-        } else if (value instanceof TorchTensor) {
-            return "tensor";
+        } else if (value instanceof Bytes) {
+            return "bytes";
+        } else if (value instanceof PythonObject o) {
+            return o.pythonType();
         }
         return value.getClass().getSimpleName();
     }
 
-    private static String abbreviate(String s) {
+    /** A global's name for messages, cut short: the name comes from the file. */
+    static String abbreviate(String s) {
         return s.length() <= MAX_GLOBAL_NAME ? s : s.substring(0, MAX_GLOBAL_NAME) + "...";
     }
 

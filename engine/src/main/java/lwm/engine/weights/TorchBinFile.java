@@ -8,8 +8,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import lwm.engine.weights.RestrictedUnpickler.TorchStorage;
-import lwm.engine.weights.RestrictedUnpickler.TorchTensor;
+import lwm.engine.weights.TorchPickleGlobals.TorchStorage;
+import lwm.engine.weights.TorchPickleGlobals.TorchTensor;
 import lwm.engine.weights.ZipDirectory.StoredEntry;
 
 /**

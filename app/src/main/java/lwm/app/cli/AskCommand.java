@@ -1,0 +1,159 @@
+package lwm.app.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import lwm.app.ingest.CachedCodes;
+import lwm.app.ingest.CodeCache;
+import lwm.app.ingest.IngestionEvent;
+import lwm.app.ingest.IngestionJob;
+import lwm.app.ingest.WeightsId;
+import lwm.engine.generate.CancellationToken;
+import lwm.engine.generate.GenerationListener;
+import lwm.engine.generate.GenerationRequest;
+import lwm.engine.generate.GenerationResult;
+import lwm.engine.generate.Generator;
+import lwm.engine.generate.SamplingParams;
+import lwm.engine.model.LoadedModel;
+import lwm.engine.tokenizer.LlamaTokenizer;
+import lwm.engine.tokenizer.VisionPrompt;
+import lwm.engine.vqgan.Vqgan;
+import lwm.media.SamplingPolicy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code lwm ask}: a question about images and videos, answered by an LWM vision model. Each attachment is sampled,
+ * preprocessed and VQGAN-encoded (cached by content), then laid out as LWM's vision chat prompt.
+ */
+@Command(name = "ask", mixinStandardHelpOptions = true, description = "Ask the model about images and videos.")
+final class AskCommand implements Callable<Integer> {
+    /** LWM's vision chat decoding (reference/lwm.md §4.3: temperature 0.2, top-k 50). */
+    private static final SamplingParams VISION_CHAT = SamplingParams.sampling(0.2f, 50, 1f, 0);
+    private static final long CACHE_BYTES = 2L << 30;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
+
+    private final List<Path> attachments = new ArrayList<>();
+
+    @Option(names = "--video", paramLabel = "FILE", description = "A video to ask about (repeatable, in order).")
+    void addVideo(Path file) {
+        attachments.add(file);
+    }
+
+    @Option(names = "--image", paramLabel = "FILE", description = "An image to ask about (repeatable, in order).")
+    void addImage(Path file) {
+        attachments.add(file);
+    }
+
+    @Option(names = "--question", required = true, paramLabel = "Q", description = "The question.")
+    String question;
+
+    @Mixin
+    FrameOptions frameOptions = new FrameOptions();
+
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "512",
+            description = "Most tokens in the answer (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--cache", paramLabel = "DIR", description = "Where VQGAN codes are cached (default: ~/.cache/lwm-desktop/codes).")
+    Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "lwm-desktop", "codes");
+
+    @Option(names = "--json", description = "Print one JSON object with frame timestamps, token counts and timings.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (attachments.isEmpty()) {
+            throw new IllegalArgumentException("give at least one --video or --image");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        SamplingParams params = sampling.resolve(VISION_CHAT);
+        SamplingPolicy policy = frameOptions.policy();
+        try (LoadedModel loaded = modelOptions.load()) {
+            if (!loaded.model().config().isVision()) {
+                throw new IllegalArgumentException(modelOptions.model + ": a text-only model; images and videos need "
+                        + "an LWM vision model (LWM-Chat)");
+            }
+            LlamaTokenizer tokenizer = ModelOptions.tokenizer(loaded);
+            if (tokenizer == null) {
+                throw new IllegalArgumentException(modelOptions.model.resolve("tokenizer.model") + ": not found");
+            }
+            Path vqganFile = VqganFiles.find(modelOptions.model);
+            List<CachedCodes> encoded = new ArrayList<>();
+            try (Vqgan vqgan = Vqgan.load(vqganFile, loaded.model().precision())) {
+                IngestionJob job = new IngestionJob(vqgan, WeightsId.of(vqganFile), new CodeCache(cacheDir, CACHE_BYTES));
+                for (Path file : attachments) {
+                    encoded.add(job.run(file, policy, event -> report(err, event), new CancellationToken()));
+                }
+            }
+            List<List<int[]>> frames = new ArrayList<>();
+            encoded.forEach(codes -> frames.add(List.of(codes.codes())));
+            VisionPrompt prompt = VisionPrompt.chat(tokenizer, question, frames);
+            GenerationRequest request = GenerationRequest.of(prompt.ids(), maxNewTokens, params)
+                    .withVisionMask(prompt.visionMask());
+            GenerationListener listener = json ? GenerationListener.NONE : GenerateCommand.streamTo(out);
+            GenerationResult result = new Generator(loaded.model(), tokenizer::newStreamingDecoder)
+                    .generate(request, listener, new CancellationToken());
+            if (json) {
+                out.println(toJson(result, encoded));
+            } else {
+                out.println();
+                err.println(Summary.of(result.stats()));
+            }
+        }
+        return 0;
+    }
+
+    private static void report(PrintWriter err, IngestionEvent event) {
+        if (event instanceof IngestionEvent.Planned) {
+            IngestionEvent.Planned p = (IngestionEvent.Planned) event;
+            err.printf(Locale.ROOT, "%s: %d frames → %d vision tokens%n", p.file(), p.frames(), p.tokens());
+        } else if (event instanceof IngestionEvent.CacheHit) {
+            IngestionEvent.CacheHit c = (IngestionEvent.CacheHit) event;
+            err.printf(Locale.ROOT, "%s: %d frames (cached codes)%n", c.file(), c.frames());
+        } else if (event instanceof IngestionEvent.Progress) {
+            IngestionEvent.Progress p = (IngestionEvent.Progress) event;
+            err.printf(Locale.ROOT, "  encoded %d/%d frames, ETA %ds%n", p.encoded(), p.total(), p.eta().toSeconds());
+        } else if (event instanceof IngestionEvent.Warning) {
+            err.println("warning: " + ((IngestionEvent.Warning) event).message());
+        }
+        err.flush();
+    }
+
+    private String toJson(GenerationResult result, List<CachedCodes> encoded) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = mapper.createObjectNode();
+        ArrayNode files = root.putArray("attachments");
+        for (int a = 0; a < encoded.size(); a++) {
+            CachedCodes codes = encoded.get(a);
+            ObjectNode file = files.addObject();
+            file.put("file", attachments.get(a).toString());
+            file.put("tokens", codes.frames() * lwm.engine.tokenizer.VisionTokens.TOKENS_PER_FRAME);
+            ArrayNode frames = file.putArray("frames");
+            for (int f = 0; f < codes.frames(); f++) {
+                frames.addObject().put("index", codes.frameIndices()[f]).put("timestamp", codes.timestamps()[f]);
+            }
+        }
+        root.put("prompt_tokens", result.promptIds().length);
+        StatsJson.put(root, result);
+        return mapper.writeValueAsString(root);
+    }
+}
