@@ -14,58 +14,22 @@ verified, and then renamed into place, so an interrupted run never leaves a part
 """
 from __future__ import annotations
 
-import argparse
 import glob
-import hashlib
 import json
 import os
 import shutil
-import signal
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
-STAMP_NAME = ".stamp"
+sys.path.insert(0, HERE)
+from lwmref import fixture_dir  # noqa: E402
 
 
 def source_hash() -> str:
     files = [os.path.abspath(__file__), os.path.join(HERE, "requirements.txt")]
-    files += sorted(glob.glob(os.path.join(HERE, "lwmref", "*.py")))
-    h = hashlib.sha256()
-    for path in files:
-        h.update(os.path.relpath(path, HERE).replace(os.sep, "/").encode() + b"\0")
-        with open(path, "rb") as f:
-            h.update(f.read())
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def read_stamp(out_dir: str) -> str | None:
-    try:
-        with open(os.path.join(out_dir, STAMP_NAME)) as f:
-            return f.read().strip()
-    except OSError:
-        return None
-
-
-def remove_stale(parent: str, base: str) -> None:
-    """Removes .BASE.tmp-PID / .BASE.old-PID leftovers of killed runs whose process no longer exists."""
-    for path in glob.glob(os.path.join(parent, f".{base}.tmp-*")) + glob.glob(os.path.join(parent, f".{base}.old-*")):
-        try:
-            pid = int(path.rsplit("-", 1)[1])
-        except ValueError:
-            continue
-        if pid == os.getpid():
-            continue
-        try:
-            os.kill(pid, 0)
-            continue  # still running
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            continue
-        shutil.rmtree(path, ignore_errors=True)
+    return fixture_dir.source_hash(HERE, files + sorted(glob.glob(os.path.join(HERE, "lwmref", "*.py"))))
 
 
 def _setup_env() -> None:
@@ -218,58 +182,8 @@ def generate(tmp: str, log) -> dict:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", required=True, help="fixture directory (created/replaced)")
-    ap.add_argument("--force", action="store_true", help="regenerate even if the stamp matches")
-    args = ap.parse_args()
-    out = os.path.abspath(args.out)
-    stamp = source_hash()
-    if not args.force and read_stamp(out) == stamp:
-        remove_stale(os.path.dirname(out), os.path.basename(out))
-        print(f"make_fixtures: up to date: {out}")
-        return 0
-
-    _setup_env()
-    parent, base = os.path.dirname(out), os.path.basename(out)
-    os.makedirs(parent, exist_ok=True)
-    remove_stale(parent, base)
-    # SIGTERM (e.g. a cancelled build) unwinds like Ctrl-C so the temporary directory is removed.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    tmp = os.path.join(parent, f".{base}.tmp-{os.getpid()}")
-    os.makedirs(tmp)
-    start = time.perf_counter()
-
-    def log(msg):
-        print(f"make_fixtures [{time.perf_counter() - start:6.1f}s] {msg}", flush=True)
-
-    try:
-        result = generate(tmp, log)
-        from importlib.metadata import version
-
-        from lwmref.weights import write_json
-        write_json(os.path.join(tmp, "manifest.json"), {
-            "generator_hash": stamp,
-            "python": sys.version.split()[0],
-            "versions": {m: version(m) for m in
-                         ("torch", "transformers", "sentencepiece", "safetensors", "numpy", "msgpack")},
-            **result,
-        })
-        with open(os.path.join(tmp, STAMP_NAME), "w") as f:
-            f.write(stamp + "\n")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-    old = os.path.join(parent, f".{base}.old-{os.getpid()}")
-    if os.path.exists(out):
-        os.rename(out, old)
-    os.rename(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
-    t = result["timings"]
-    log(f"done: {out} (tokenizer {t['tokenizer']:.1f}s, "
-        + ", ".join(f"{k} {v:.1f}s" for k, v in t.items() if k not in ("tokenizer", "total"))
-        + f", total {time.perf_counter() - start:.1f}s)")
-    return 0
+    return fixture_dir.main("make_fixtures", __doc__, source_hash(), _setup_env, generate,
+                            ("torch", "transformers", "sentencepiece", "safetensors", "numpy", "msgpack"))
 
 
 if __name__ == "__main__":

@@ -13,19 +13,17 @@ everything is written into a temporary sibling directory, verified, and renamed 
 """
 from __future__ import annotations
 
-import argparse
 import glob
-import hashlib
 import os
 import shutil
-import signal
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, HERE)
-from make_fixtures import STAMP_NAME, _setup_env, read_stamp, remove_stale  # noqa: E402
+from lwmref import fixture_dir  # noqa: E402
+from make_fixtures import _setup_env  # noqa: E402
 
 ANSWER_TOKENS = 32
 VISION_DECODE_TOKENS = 24
@@ -51,14 +49,7 @@ VISION_DECODE_PROMPTS = [
 
 def source_hash() -> str:
     files = [os.path.abspath(__file__), os.path.join(HERE, "make_fixtures.py"), os.path.join(HERE, "requirements.txt")]
-    files += sorted(glob.glob(os.path.join(HERE, "lwmref", "*.py")))
-    h = hashlib.sha256()
-    for path in files:
-        h.update(os.path.relpath(path, HERE).replace(os.sep, "/").encode() + b"\0")
-        with open(path, "rb") as f:
-            h.update(f.read())
-        h.update(b"\0")
-    return h.hexdigest()
+    return fixture_dir.source_hash(HERE, files + sorted(glob.glob(os.path.join(HERE, "lwmref", "*.py"))))
 
 
 def acceptable(generated: list[int], gap: float) -> tuple:
@@ -237,60 +228,9 @@ def generate(tmp: str, log) -> dict:
             "vision_decode_gap": vision_decode["min_top2_gap"]}
 
 
-def publish(tmp: str, out: str) -> None:
-    """Swaps the finished directory into place; the old one is removed only after the rename."""
-    old = os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.old-{os.getpid()}")
-    if os.path.exists(out):
-        os.rename(out, old)
-    os.rename(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", required=True, help="fixture directory (created/replaced)")
-    ap.add_argument("--force", action="store_true", help="regenerate even if the stamp matches")
-    args = ap.parse_args()
-    out = os.path.abspath(args.out)
-    parent, base = os.path.dirname(out), os.path.basename(out)
-    stamp = source_hash()
-    if not args.force and read_stamp(out) == stamp:
-        remove_stale(parent, base)
-        print(f"make_vision_fixtures: up to date: {out}")
-        return 0
-
-    _setup_env()
-    os.makedirs(parent, exist_ok=True)
-    remove_stale(parent, base)
-    # SIGTERM (e.g. a cancelled build) unwinds like Ctrl-C so the temporary directory is removed.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    tmp = os.path.join(parent, f".{base}.tmp-{os.getpid()}")
-    os.makedirs(tmp)
-    start = time.perf_counter()
-
-    def log(msg):
-        print(f"make_vision_fixtures [{time.perf_counter() - start:6.1f}s] {msg}", flush=True)
-
-    try:
-        result = generate(tmp, log)
-        from importlib.metadata import version
-
-        from lwmref.weights import write_json
-        write_json(os.path.join(tmp, "manifest.json"), {
-            "generator_hash": stamp,
-            "python": sys.version.split()[0],
-            "versions": {m: version(m) for m in ("torch", "transformers", "sentencepiece", "safetensors", "numpy",
-                                                 "msgpack")},
-            **result,
-        })
-        with open(os.path.join(tmp, STAMP_NAME), "w") as f:
-            f.write(stamp + "\n")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    publish(tmp, out)
-    log(f"done: {out}")
-    return 0
+    return fixture_dir.main("make_vision_fixtures", __doc__, source_hash(), _setup_env, generate,
+                            ("torch", "transformers", "sentencepiece", "safetensors", "numpy", "msgpack"))
 
 
 if __name__ == "__main__":

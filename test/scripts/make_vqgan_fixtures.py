@@ -14,21 +14,17 @@ the output is byte-for-byte reproducible (only manifest.json timings change).
 """
 from __future__ import annotations
 
-import argparse
 import glob
-import hashlib
 import json
 import os
 import pickle
-import shutil
-import signal
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, HERE)
-from make_fixtures import STAMP_NAME, read_stamp, remove_stale  # noqa: E402  (shared stamp/temp-dir helpers)
+from lwmref import fixture_dir  # noqa: E402
 
 FRAME_SEED = 2101
 # name -> (parameter seed, frame kinds). The full model gets one frame to keep the Java tests quick; batching over
@@ -43,14 +39,7 @@ EXTRA_PROTOCOLS = (2, 5)
 
 def source_hash() -> str:
     files = [os.path.abspath(__file__), os.path.join(HERE, "requirements.txt")]
-    files += sorted(glob.glob(os.path.join(HERE, "lwmref", "vqgan*.py")))
-    h = hashlib.sha256()
-    for path in files:
-        h.update(os.path.relpath(path, HERE).replace(os.sep, "/").encode() + b"\0")
-        with open(path, "rb") as f:
-            h.update(f.read())
-        h.update(b"\0")
-    return h.hexdigest()
+    return fixture_dir.source_hash(HERE, files + sorted(glob.glob(os.path.join(HERE, "lwmref", "vqgan*.py"))))
 
 
 def write_config(out: str, name: str, log) -> dict:
@@ -136,56 +125,18 @@ def write_config(out: str, name: str, log) -> dict:
     return {"stats": stats, "seconds": seconds, "torch": torch.__version__}
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", required=True, help="fixture directory (created/replaced)")
-    ap.add_argument("--force", action="store_true", help="regenerate even if the stamp matches")
-    args = ap.parse_args()
-    out = os.path.abspath(args.out)
-    parent, base = os.path.dirname(out), os.path.basename(out)
-    stamp = source_hash()
-    if not args.force and read_stamp(out) == stamp:
-        remove_stale(parent, base)
-        print(f"make_vqgan_fixtures: up to date: {out}")
-        return 0
-
+def setup() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "2")
     import torch
 
     torch.set_num_threads(2)
     torch.use_deterministic_algorithms(True)
-    os.makedirs(parent, exist_ok=True)
-    remove_stale(parent, base)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a cancelled build unwinds and removes tmp
-    tmp = os.path.join(parent, f".{base}.tmp-{os.getpid()}")
-    os.makedirs(tmp)
-    start = time.perf_counter()
 
-    def log(msg):
-        print(f"make_vqgan_fixtures [{time.perf_counter() - start:6.1f}s] {msg}", flush=True)
 
-    try:
-        results = {name: write_config(tmp, name, log) for name in CONFIGS}
-        from importlib.metadata import version
-
-        with open(os.path.join(tmp, "manifest.json"), "w") as f:
-            json.dump({"generator_hash": stamp, "python": sys.version.split()[0],
-                       "versions": {m: version(m) for m in ("torch", "safetensors", "numpy")},
-                       "configs": results}, f, indent=1)
-            f.write("\n")
-        with open(os.path.join(tmp, STAMP_NAME), "w") as f:
-            f.write(stamp + "\n")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-    old = os.path.join(parent, f".{base}.old-{os.getpid()}")
-    if os.path.exists(out):
-        os.rename(out, old)
-    os.rename(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
-    log(f"done: {out}")
-    return 0
+def main() -> int:
+    return fixture_dir.main("make_vqgan_fixtures", __doc__, source_hash(), setup,
+                            lambda tmp, log: {"configs": {name: write_config(tmp, name, log) for name in CONFIGS}},
+                            ("torch", "safetensors", "numpy"))
 
 
 if __name__ == "__main__":
