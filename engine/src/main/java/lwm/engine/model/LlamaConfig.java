@@ -57,6 +57,11 @@ public record LlamaConfig(
         return 2 * vocabularies * d + numLayers * perLayer + d;
     }
 
+    /** Bytes of K and V for one token across all layers (the cache is F32 whatever the weight precision). */
+    public long kvBytesPerToken() {
+        return 2L * numLayers * hiddenSize * Float.BYTES;
+    }
+
     private static int headDim(int hidden, int heads) {
         return hidden / heads;
     }

@@ -13,6 +13,10 @@ public enum Precision {
         this.dataType = dataType;
     }
 
+    public int bytesPerParameter() {
+        return dataType.getNumOfBytes();
+    }
+
     public DataType dataType() {
         return dataType;
     }
