@@ -128,6 +128,8 @@ def generate(tmp: str, log) -> dict:
         for _ in range(G.GREEDY_MAX_TRIES):
             candidates.append((G.random_ids(grng, int(grng.integers(4, 17)), shape.vocab), None))
         greedy = G.pick_greedy(model, shape, candidates)
+        long_greedy = (G.pick_long_greedy(model, shape, np.random.default_rng(shape.seed + 11))
+                       if shape.long_greedy_length else None)
         t_greedy = time.perf_counter() - tq
 
         config = dict(model.config.to_dict())  # sanity: what HF actually used
@@ -141,6 +143,7 @@ def generate(tmp: str, log) -> dict:
             "config": gconfig,
             "cases": cases,
             "greedy": greedy,
+            **({"long_greedy": long_greedy} if long_greedy else {}),
             "formats": FORMATS,
             "rope_inv_freq": inv_freq,
             "jax": {"params": "jax/params", "chunk_threshold_bytes": shape.chunk_threshold,

@@ -47,7 +47,7 @@ if ! "$VENV_DIR/bin/python" -m pip install -r "$REQ"; then
   die "pip install -r $REQ failed (offline: packages must be available from the configured pip index/find-links; see 'pip config list')"
 fi
 
-"$VENV_DIR/bin/python" -c 'import torch, transformers, sentencepiece, safetensors, numpy, msgpack, PIL' \
+"$VENV_DIR/bin/python" -c 'import torch, transformers, sentencepiece, safetensors, numpy, msgpack, PIL, jax, fastapi, uvicorn, httpx, pytest' \
   || die "installed venv cannot import the required packages"
 
 echo "$HASH" > "$STAMP.tmp" && mv "$STAMP.tmp" "$STAMP"

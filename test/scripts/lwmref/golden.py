@@ -80,6 +80,20 @@ def greedy(model, prompt: list[int], n: int = GREEDY_NEW_TOKENS) -> tuple[list[i
     return gen, min(gaps)
 
 
+LONG_GREEDY_NEW_TOKENS = 16
+
+
+def pick_long_greedy(model, shape: Shape, rng) -> dict:
+    """A greedy continuation of a long random prompt (shape.long_greedy_length ids), cross-checked by full
+    recompute; the first of a few prompts whose margin clears GREEDY_REQUIRED_GAP and that avoids special ids."""
+    for _ in range(4):
+        prompt = random_ids(rng, shape.long_greedy_length, shape.vocab)
+        gen, gap = greedy(model, prompt, LONG_GREEDY_NEW_TOKENS)
+        if gap > GREEDY_REQUIRED_GAP and min(gen) >= FIRST_ORDINARY_ID:
+            return {"prompt_ids": prompt, "generated_ids": gen, "min_top2_gap": gap}
+    raise RuntimeError(f"{shape.name}: no usable long greedy prompt of {shape.long_greedy_length} tokens")
+
+
 def pick_greedy(model, shape: Shape, candidates: list[tuple[list[int], str | None]]) -> dict:
     """Tries the candidate prompts in order and keeps the first one whose continuation has a top1-top2 margin
     >= GREEDY_TARGET_GAP, no unk/bos/eos id (so a decoder that stops at EOS generates the same 64 tokens) and at

@@ -24,6 +24,8 @@ class Shape:
     f32_shards: int = 1
     # Prompt lengths of the golden logits cases.
     case_lengths: tuple = (1, 17, 3000)
+    # Prompt length of a second greedy golden for long contexts (0: none); the remote-backend end-to-end test uses it.
+    long_greedy_length: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -43,7 +45,8 @@ SHAPES = [
           chunk_threshold=64 * 1024, with_tokenizer=False, f32_shards=2),
     Shape(name="long", layers=2, hidden=64, heads=2, intermediate=128, vocab=512,
           theta=5e7, eps=1e-6, max_pos=16384, seed=1003,
-          chunk_threshold=16 * 1024, with_tokenizer=True, case_lengths=(1, 17, 3000, 8500)),
+          chunk_threshold=16 * 1024, with_tokenizer=True, case_lengths=(1, 17, 3000, 8500),
+          long_greedy_length=16000),
 ]
 
 FORMATS = ["hf-f32", "hf-bf16", "hf-f16", "bin", "jax"]

@@ -18,9 +18,9 @@ import lwm.engine.generate.CancellationToken;
 import lwm.engine.generate.GenerationListener;
 import lwm.engine.generate.GenerationRequest;
 import lwm.engine.generate.GenerationResult;
-import lwm.engine.generate.Generator;
+import java.io.IOException;
 import lwm.engine.generate.SamplingParams;
-import lwm.engine.model.LoadedModel;
+import lwm.engine.route.RoutingDecision;
 import lwm.engine.tokenizer.LlamaTokenizer;
 import lwm.engine.tokenizer.VisionPrompt;
 import lwm.engine.vqgan.Vqgan;
@@ -46,6 +46,9 @@ final class AskCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
+
+    @Mixin
+    BackendOptions backendOptions = new BackendOptions();
 
     private final List<Path> attachments = new ArrayList<>();
 
@@ -87,39 +90,45 @@ final class AskCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         SamplingParams params = sampling.resolve(VISION_CHAT);
         SamplingPolicy policy = frameOptions.policy();
-        try (LoadedModel loaded = modelOptions.load()) {
-            if (!loaded.model().config().isVision()) {
+        try (Engines engines = new Engines(modelOptions, backendOptions)) {
+            if (!engines.footprint().vision()) {
                 throw new IllegalArgumentException(modelOptions.model + ": a text-only model; images and videos need "
                         + "an LWM vision model (LWM-Chat)");
             }
-            LlamaTokenizer tokenizer = ModelOptions.tokenizer(loaded);
+            LlamaTokenizer tokenizer = engines.tokenizer();
             if (tokenizer == null) {
                 throw new IllegalArgumentException(modelOptions.model.resolve("tokenizer.model") + ": not found");
             }
-            Path vqganFile = VqganFiles.find(modelOptions.model);
-            List<CachedCodes> encoded = new ArrayList<>();
-            try (Vqgan vqgan = Vqgan.load(vqganFile, loaded.model().precision())) {
-                IngestionJob job = new IngestionJob(vqgan, WeightsId.of(vqganFile), new CodeCache(cacheDir, CACHE_BYTES));
-                for (Path file : attachments) {
-                    encoded.add(job.run(file, policy, event -> report(err, event), new CancellationToken()));
-                }
-            }
+            List<CachedCodes> encoded = encode(engines, policy, err);
             List<List<int[]>> frames = new ArrayList<>();
             encoded.forEach(codes -> frames.add(List.of(codes.codes())));
             VisionPrompt prompt = VisionPrompt.chat(tokenizer, question, frames);
             GenerationRequest request = GenerationRequest.of(prompt.ids(), maxNewTokens, params)
                     .withVisionMask(prompt.visionMask());
-            GenerationListener listener = json ? GenerationListener.NONE : GenerateCommand.streamTo(out);
-            GenerationResult result = new Generator(loaded.model(), tokenizer::newStreamingDecoder)
-                    .generate(request, listener, new CancellationToken());
+            Engines.Chosen chosen = engines.choose(prompt.ids().length, maxNewTokens, err);
+            GenerationListener listener = Engines.notices(err, json ? GenerationListener.NONE : GenerateCommand.streamTo(out));
+            GenerationResult result = chosen.engine().generate(request, listener, new CancellationToken());
             if (json) {
-                out.println(toJson(result, encoded));
+                out.println(toJson(result, encoded, chosen.decision()));
             } else {
                 out.println();
                 err.println(Summary.of(result.stats()));
             }
         }
         return 0;
+    }
+
+    /** VQGAN codes of every attachment, from the cache or encoded on this machine. */
+    private List<CachedCodes> encode(Engines engines, SamplingPolicy policy, PrintWriter err) throws IOException {
+        Path vqganFile = VqganFiles.find(modelOptions.model);
+        List<CachedCodes> encoded = new ArrayList<>();
+        try (Vqgan vqgan = Vqgan.load(vqganFile, engines.precision())) {
+            IngestionJob job = new IngestionJob(vqgan, WeightsId.of(vqganFile), new CodeCache(cacheDir, CACHE_BYTES));
+            for (Path file : attachments) {
+                encoded.add(job.run(file, policy, event -> report(err, event), new CancellationToken()));
+            }
+        }
+        return encoded;
     }
 
     private static void report(PrintWriter err, IngestionEvent event) {
@@ -138,7 +147,8 @@ final class AskCommand implements Callable<Integer> {
         err.flush();
     }
 
-    private String toJson(GenerationResult result, List<CachedCodes> encoded) throws Exception {
+    private String toJson(GenerationResult result, List<CachedCodes> encoded, RoutingDecision decision)
+            throws Exception {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
         ArrayNode files = root.putArray("attachments");
@@ -153,6 +163,7 @@ final class AskCommand implements Callable<Integer> {
             }
         }
         root.put("prompt_tokens", result.promptIds().length);
+        root.put("route", decision.route().name().toLowerCase(Locale.ROOT));
         StatsJson.put(root, result);
         return mapper.writeValueAsString(root);
     }

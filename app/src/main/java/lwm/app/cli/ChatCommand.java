@@ -5,14 +5,13 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import lwm.engine.generate.CancellationToken;
 import lwm.engine.generate.GenerationRequest;
 import lwm.engine.generate.GenerationResult;
-import lwm.engine.generate.Generator;
 import lwm.engine.generate.SamplingParams;
-import lwm.engine.model.LoadedModel;
 import lwm.engine.tokenizer.ChatPrompt;
 import lwm.engine.tokenizer.LlamaTokenizer;
 import picocli.CommandLine.Command;
@@ -39,6 +38,9 @@ final class ChatCommand implements Callable<Integer> {
     ModelOptions modelOptions = new ModelOptions();
 
     @Mixin
+    BackendOptions backendOptions = new BackendOptions();
+
+    @Mixin
     SamplingOptions sampling = new SamplingOptions();
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "512",
@@ -50,12 +52,11 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SamplingParams params = sampling.resolve(CHAT_DEFAULTS);
-        try (LoadedModel loaded = modelOptions.load()) {
-            LlamaTokenizer tokenizer = ModelOptions.tokenizer(loaded);
+        try (Engines engines = new Engines(modelOptions, backendOptions)) {
+            LlamaTokenizer tokenizer = engines.tokenizer();
             if (tokenizer == null) {
                 throw new IllegalArgumentException(modelOptions.model.resolve("tokenizer.model") + ": not found; chat needs a tokenizer");
             }
-            Generator generator = new Generator(loaded.model(), tokenizer::newStreamingDecoder);
             BufferedReader in = new BufferedReader(new InputStreamReader(parent.in, StandardCharsets.UTF_8));
             List<ChatPrompt.Turn> history = new ArrayList<>();
             while (true) {
@@ -73,12 +74,19 @@ final class ChatCommand implements Callable<Integer> {
                     continue;
                 }
                 int[] prompt = ChatPrompt.textChat(tokenizer, history, line);
-                GenerationResult result = generator.generate(GenerationRequest.of(prompt, maxNewTokens, params),
-                        GenerateCommand.streamTo(out), new CancellationToken());
+                Engines.Chosen chosen = engines.choose(prompt.length, maxNewTokens, err);
+                GenerationResult result = chosen.engine().generate(GenerationRequest.of(prompt, maxNewTokens, params),
+                        Engines.notices(err, GenerateCommand.streamTo(out)), new CancellationToken());
                 out.println();
                 err.println(Summary.of(result.stats()));
-                history.add(new ChatPrompt.Turn(line, result.text().strip()));
+                history.add(new ChatPrompt.Turn(line, result.text().strip(), withoutEos(result.generatedIds())));
             }
         }
+    }
+
+    /** The answer's ids for the next turn's prompt, which closes the answer with its own EOS. */
+    private static int[] withoutEos(int[] ids) {
+        int n = ids.length;
+        return n > 0 && ids[n - 1] == GenerationRequest.LLAMA_EOS ? Arrays.copyOf(ids, n - 1) : ids;
     }
 }

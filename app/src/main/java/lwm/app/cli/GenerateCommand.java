@@ -10,10 +10,10 @@ import lwm.engine.generate.GenerationEvent;
 import lwm.engine.generate.GenerationListener;
 import lwm.engine.generate.GenerationRequest;
 import lwm.engine.generate.GenerationResult;
-import lwm.engine.generate.Generator;
 import lwm.engine.generate.SamplingParams;
 import lwm.engine.generate.TopLogits;
-import lwm.engine.model.LoadedModel;
+import lwm.engine.model.Precision;
+import lwm.engine.route.RoutingDecision;
 import lwm.engine.tokenizer.LlamaTokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -32,6 +32,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
+
+    @Mixin
+    BackendOptions backendOptions = new BackendOptions();
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     PromptInput input;
@@ -59,18 +62,18 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         SamplingParams params = sampling.resolve(SamplingParams.greedyDecoding());
-        try (LoadedModel loaded = modelOptions.load()) {
-            LlamaTokenizer tokenizer = ModelOptions.tokenizer(loaded);
-            int[] prompt = promptIds(tokenizer);
-            Generator generator = new Generator(loaded.model(), tokenizer == null ? null : tokenizer::newStreamingDecoder);
+        PrintWriter err = spec.commandLine().getErr();
+        try (Engines engines = new Engines(modelOptions, backendOptions)) {
+            int[] prompt = promptIds(engines.tokenizer());
+            Engines.Chosen chosen = engines.choose(prompt.length, maxNewTokens, err);
             GenerationRequest request = GenerationRequest.of(prompt, maxNewTokens, params).withTopLogits(json ? TOP_LOGITS : 0);
-            GenerationListener listener = json ? GenerationListener.NONE : streamTo(out);
-            GenerationResult result = generator.generate(request, listener, new CancellationToken());
+            GenerationListener listener = Engines.notices(err, json ? GenerationListener.NONE : streamTo(out));
+            GenerationResult result = chosen.engine().generate(request, listener, new CancellationToken());
             if (json) {
-                out.println(toJson(result, loaded));
+                out.println(toJson(result, engines.precision(), chosen.decision()));
             } else {
                 out.println();
-                spec.commandLine().getErr().println(Summary.of(result.stats()));
+                err.println(Summary.of(result.stats()));
             }
         }
         return 0;
@@ -100,7 +103,8 @@ final class GenerateCommand implements Callable<Integer> {
         };
     }
 
-    private static String toJson(GenerationResult result, LoadedModel loaded) throws Exception {
+    private static String toJson(GenerationResult result, Precision precision, RoutingDecision decision)
+            throws Exception {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
         StatsJson.put(root, result);
@@ -111,7 +115,8 @@ final class GenerateCommand implements Callable<Integer> {
                 pairs.addArray().add(step.ids()[i]).add(step.logits()[i]);
             }
         }
-        root.put("precision", loaded.model().precision().name().toLowerCase(java.util.Locale.ROOT));
+        root.put("precision", precision.name().toLowerCase(java.util.Locale.ROOT));
+        root.put("route", decision.route().name().toLowerCase(java.util.Locale.ROOT));
         return mapper.writeValueAsString(root);
     }
 }

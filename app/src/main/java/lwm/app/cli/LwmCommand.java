@@ -7,8 +7,9 @@ import picocli.CommandLine.Command;
 
 /** The {@code lwm} command line: one subcommand per main job. */
 @Command(name = "lwm", mixinStandardHelpOptions = true, version = "LWM Desktop 0.1",
-        description = "Run the Large World Model locally.",
-        subcommands = {GenerateCommand.class, ChatCommand.class, AskCommand.class, FramesCommand.class})
+        description = "Run the Large World Model locally, or on a remote backend for long contexts.",
+        subcommands = {GenerateCommand.class, ChatCommand.class, AskCommand.class, FramesCommand.class,
+            BackendCommand.class})
 public final class LwmCommand {
     /** What interactive subcommands read. */
     final InputStream in;

@@ -1,10 +1,8 @@
 package lwm.app.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import lwm.engine.model.LoadedModel;
-import lwm.engine.model.ModelLoader;
-import lwm.engine.model.Precision;
 import lwm.engine.tokenizer.LlamaTokenizer;
 import picocli.CommandLine.Option;
 
@@ -18,12 +16,9 @@ final class ModelOptions {
             description = "Weight precision (default: f32 when the weights fit in half the memory, else f16).")
     String precision;
 
-    LoadedModel load() throws IOException {
-        return ModelLoader.load(model, precision == null ? null : Precision.parse(precision));
-    }
-
-    /** The tokenizer beside the model, or null when the directory has none. */
-    static LlamaTokenizer tokenizer(LoadedModel loaded) throws IOException {
-        return loaded.tokenizerFile() == null ? null : LlamaTokenizer.load(loaded.tokenizerFile());
+    /** The tokenizer in {@code modelDir}, or null when the directory has none. */
+    static LlamaTokenizer tokenizer(Path modelDir) throws IOException {
+        Path file = modelDir.resolve("tokenizer.model");
+        return Files.exists(file) ? LlamaTokenizer.load(file) : null;
     }
 }

@@ -12,7 +12,7 @@ public record GenerationStats(
         double prefillTokensPerSecond,
         double decodeTokensPerSecond) {
 
-    static GenerationStats of(int promptTokens, int generatedTokens, long startNanos, long prefillEndNanos,
+    public static GenerationStats of(int promptTokens, int generatedTokens, long startNanos, long prefillEndNanos,
             long firstTokenNanos, long endNanos) {
         long prefill = prefillEndNanos - startNanos;
         long decode = generatedTokens > 1 ? endNanos - firstTokenNanos : 0;

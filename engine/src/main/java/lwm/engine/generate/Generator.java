@@ -14,7 +14,7 @@ import lwm.engine.model.LlamaModel;
  * Cancellation is honoured between chunks and between tokens. Prompts may mix text and vision tokens (the request's
  * vision mask travels with each chunk); new tokens are generated in the request's sample mode.
  */
-public final class Generator {
+public final class Generator implements TextEngine {
     private final LlamaModel model;
     private final Supplier<TokenDecoder> decoders;
 
@@ -24,6 +24,7 @@ public final class Generator {
         this.decoders = decoders;
     }
 
+    @Override
     public GenerationResult generate(GenerationRequest request, GenerationListener listener, CancellationToken cancel) {
         try {
             GenerationResult result = run(request, listener, cancel);

@@ -46,6 +46,19 @@ public final class ModelLoader {
         }
     }
 
+    /** The model's memory footprint from its configuration and tensor shapes, without loading weights. */
+    public static ModelFootprint footprint(Path modelDir) throws IOException {
+        return switch (detect(modelDir)) {
+            case JAX_PARAMS -> JaxFootprint.ofParams(modelDir);
+            case JAX_SAFETENSORS -> JaxFootprint.ofSafetensors(modelDir);
+            case HF -> {
+                LlamaConfig c = HfConfigReader.read(modelDir.resolve("config.json"));
+                yield ModelFootprint.of(c.isVision(), c.parameterCount(), c.numLayers(), c.hiddenSize(), c.intermediateSize(),
+                        c.vocabSize() + c.visionVocabSize(), c.maxSequenceLength());
+            }
+        };
+    }
+
     static Format detect(Path modelDir) throws IOException {
         if (!Files.isDirectory(modelDir)) {
             throw new InvalidModelException(modelDir + ": not a directory");
@@ -63,7 +76,8 @@ public final class ModelLoader {
                 + "pytorch_model*.bin, LWM's Jax params file, or " + JaxSafetensorsLoader.FILE + ")");
     }
 
-    private static long physicalMemory() {
+    /** Physical memory of this machine (the JVM's max heap where the OS does not say). */
+    public static long physicalMemory() {
         var os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean) {
             return ((com.sun.management.OperatingSystemMXBean) os).getTotalMemorySize();

@@ -23,11 +23,20 @@ public final class ChatPrompt {
     /** The fixed system prompt of every LWM chat layout, text and vision. */
     static final String SYSTEM = "You are a helpful assistant.";
 
-    /** One earlier exchange: the user's question and the model's answer. */
-    public record Turn(String question, String answer) {
+    /**
+     * One earlier exchange: the user's question and the model's answer.
+     *
+     * @param answerIds the answer's ids as generated (without EOS), or null to encode {@code answer}; keeping the
+     *     generated ids makes each turn's prompt extend the previous one exactly, so a backend session is reused
+     */
+    public record Turn(String question, String answer, int[] answerIds) {
         public Turn {
             Objects.requireNonNull(question, "question");
             Objects.requireNonNull(answer, "answer");
+        }
+
+        public Turn(String question, String answer) {
+            this(question, answer, null);
         }
     }
 
@@ -39,7 +48,13 @@ public final class ChatPrompt {
         PromptBuilder prompt = new PromptBuilder(tokenizer);
         String system = SYSTEM + " ";
         for (Turn turn : history) {
-            prompt.text(system + userTurn(turn.question())).text(turn.answer()).eos();
+            prompt.text(system + userTurn(turn.question()));
+            if (turn.answerIds() != null) {
+                prompt.textIds(turn.answerIds());
+            } else {
+                prompt.text(turn.answer());
+            }
+            prompt.eos();
             system = "";
         }
         return prompt.text(system + userTurn(question)).build();

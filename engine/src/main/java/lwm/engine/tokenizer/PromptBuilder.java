@@ -25,6 +25,12 @@ public final class PromptBuilder {
         return this;
     }
 
+    /** Appends text-vocabulary ids as they are (a generated answer, kept exactly as the model wrote it). */
+    public PromptBuilder textIds(int[] textIds) {
+        ids.addAll(textIds);
+        return this;
+    }
+
     /** Appends the end-of-sequence token. */
     public PromptBuilder eos() {
         ids.add(tokenizer.eos());
