@@ -12,6 +12,12 @@ import java.nio.FloatBuffer;
  */
 public record SampledFrame(int index, double timestampSeconds, RgbImage image) {
 
+    /** The 256×256 RGB frame the VQGAN sees (before {@code x / 127.5 - 1}). */
+    public RgbImage modelFrame() {
+        requireModelFrame();
+        return image;
+    }
+
     /** LWM's model input {@code x / 127.5 - 1}, HWC; the image must already be the 256x256 model frame. */
     public float[] modelInput() {
         requireModelFrame();

@@ -15,6 +15,7 @@ import lwm.app.ingest.CachedCodes;
 import lwm.app.ingest.CodeCache;
 import lwm.app.ingest.IngestionEvent;
 import lwm.app.ingest.IngestionJob;
+import lwm.app.ingest.LocalFrameEncoder;
 import lwm.engine.generate.CancellationToken;
 import lwm.engine.model.Precision;
 import lwm.engine.vqgan.Vqgan;
@@ -40,7 +41,7 @@ class IngestionJobTest {
         Path video = TestVideos.write(dir.resolve("clip.mp4"), 40, 320, 240, 10);
         try (Vqgan vqgan = Vqgan.load(vqganFile(), Precision.F32)) {
             vqgan.setBatchBytes(1); // one frame per VQGAN call: several progress events
-            IngestionJob job = new IngestionJob(vqgan, "small", new CodeCache(dir.resolve("cache"), 1 << 24));
+            IngestionJob job = new IngestionJob(new LocalFrameEncoder(vqgan), "small", new CodeCache(dir.resolve("cache"), 1 << 24));
             List<IngestionEvent> events = new ArrayList<>();
             CachedCodes codes = job.run(video, SamplingPolicy.fixedRate(2), events::add, new CancellationToken());
 
@@ -71,7 +72,7 @@ class IngestionJobTest {
         try (Vqgan vqgan = Vqgan.load(vqganFile(), Precision.F32)) {
             vqgan.setBatchBytes(1);
             CodeCache cache = new CodeCache(dir.resolve("cache"), 1 << 24);
-            IngestionJob job = new IngestionJob(vqgan, "small", cache);
+            IngestionJob job = new IngestionJob(new LocalFrameEncoder(vqgan), "small", cache);
             CancellationToken cancel = new CancellationToken();
             List<IngestionEvent> events = new ArrayList<>();
             assertThrows(CancellationException.class, () -> job.run(video, SamplingPolicy.lwm(8), e -> {

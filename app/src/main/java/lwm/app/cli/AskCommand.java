@@ -11,8 +11,13 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import lwm.app.ingest.CachedCodes;
 import lwm.app.ingest.CodeCache;
+import lwm.app.ingest.ContentHash;
+import lwm.app.ingest.FastestFrameEncoder;
+import lwm.app.ingest.FrameEncoder;
 import lwm.app.ingest.IngestionEvent;
 import lwm.app.ingest.IngestionJob;
+import lwm.app.ingest.LocalFrameEncoder;
+import lwm.app.ingest.RemoteFrameEncoder;
 import lwm.app.ingest.WeightsId;
 import lwm.engine.generate.CancellationToken;
 import lwm.engine.generate.GenerationListener;
@@ -20,9 +25,12 @@ import lwm.engine.generate.GenerationRequest;
 import lwm.engine.generate.GenerationResult;
 import java.io.IOException;
 import lwm.engine.generate.SamplingParams;
+import lwm.engine.remote.RemoteVqgan;
+import lwm.engine.route.Route;
 import lwm.engine.route.RoutingDecision;
 import lwm.engine.tokenizer.LlamaTokenizer;
 import lwm.engine.tokenizer.VisionPrompt;
+import lwm.engine.tokenizer.VisionTokens;
 import lwm.engine.vqgan.Vqgan;
 import lwm.media.SamplingPolicy;
 import picocli.CommandLine.Command;
@@ -99,13 +107,14 @@ final class AskCommand implements Callable<Integer> {
             if (tokenizer == null) {
                 throw new IllegalArgumentException(modelOptions.model.resolve("tokenizer.model") + ": not found");
             }
-            List<CachedCodes> encoded = encode(engines, policy, err);
+            // Route on the planned size before any decoding or encoding: it decides where frames are encoded too.
+            Engines.Chosen chosen = engines.choose(plannedPromptTokens(tokenizer, policy), maxNewTokens, err);
+            List<CachedCodes> encoded = encode(engines, chosen, policy, err);
             List<List<int[]>> frames = new ArrayList<>();
             encoded.forEach(codes -> frames.add(List.of(codes.codes())));
             VisionPrompt prompt = VisionPrompt.chat(tokenizer, question, frames);
             GenerationRequest request = GenerationRequest.of(prompt.ids(), maxNewTokens, params)
                     .withVisionMask(prompt.visionMask());
-            Engines.Chosen chosen = engines.choose(prompt.ids().length, maxNewTokens, err);
             GenerationListener listener = Engines.notices(err, json ? GenerationListener.NONE : GenerateCommand.streamTo(out));
             GenerationResult result = chosen.engine().generate(request, listener, new CancellationToken());
             if (json) {
@@ -118,12 +127,31 @@ final class AskCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** VQGAN codes of every attachment, from the cache or encoded on this machine. */
-    private List<CachedCodes> encode(Engines engines, SamplingPolicy policy, PrintWriter err) throws IOException {
+    /** Vision tokens of every attachment as planned, plus the question and LWM's template around it. */
+    private long plannedPromptTokens(LlamaTokenizer tokenizer, SamplingPolicy policy) throws IOException {
+        int[] frames = new int[attachments.size()];
+        for (int a = 0; a < frames.length; a++) {
+            frames[a] = IngestionJob.plannedFrames(attachments.get(a), policy);
+        }
+        return VisionPrompt.length(tokenizer, question, frames);
+    }
+
+    /**
+     * VQGAN codes of every attachment: from the cache, else encoded here, or, when the request runs on a backend with
+     * the same VQGAN weights, on whichever of the two measures faster.
+     */
+    private List<CachedCodes> encode(Engines engines, Engines.Chosen chosen, SamplingPolicy policy, PrintWriter err)
+            throws IOException {
         Path vqganFile = VqganFiles.find(modelOptions.model);
         List<CachedCodes> encoded = new ArrayList<>();
         try (Vqgan vqgan = Vqgan.load(vqganFile, engines.precision())) {
-            IngestionJob job = new IngestionJob(vqgan, WeightsId.of(vqganFile), new CodeCache(cacheDir, CACHE_BYTES));
+            FrameEncoder encoder = new LocalFrameEncoder(vqgan);
+            RemoteVqgan remote = chosen.decision().route() == Route.REMOTE ? engines.remote().vqgan() : null;
+            if (remote != null && remote.weightsSha256().equals(ContentHash.sha256(vqganFile))) {
+                encoder = new FastestFrameEncoder(encoder, new RemoteFrameEncoder(remote,
+                        engines.remote().config().baseUrl().toString()), message -> report(err, new IngestionEvent.Warning(message)));
+            }
+            IngestionJob job = new IngestionJob(encoder, WeightsId.of(vqganFile), new CodeCache(cacheDir, CACHE_BYTES));
             for (Path file : attachments) {
                 encoded.add(job.run(file, policy, event -> report(err, event), new CancellationToken()));
             }
@@ -156,7 +184,7 @@ final class AskCommand implements Callable<Integer> {
             CachedCodes codes = encoded.get(a);
             ObjectNode file = files.addObject();
             file.put("file", attachments.get(a).toString());
-            file.put("tokens", codes.frames() * lwm.engine.tokenizer.VisionTokens.TOKENS_PER_FRAME);
+            file.put("tokens", codes.frames() * VisionTokens.TOKENS_PER_FRAME);
             ArrayNode frames = file.putArray("frames");
             for (int f = 0; f < codes.frames(); f++) {
                 frames.addObject().put("index", codes.frameIndices()[f]).put("timestamp", codes.timestamps()[f]);

@@ -51,6 +51,11 @@ final class Engines implements AutoCloseable {
         return precision;
     }
 
+    /** The backend's client, or null when none is configured. */
+    RemoteEngine remote() {
+        return remote;
+    }
+
     /** The tokenizer beside the model, or null when there is none. */
     LlamaTokenizer tokenizer() {
         return tokenizer;

@@ -1,7 +1,6 @@
 package lwm.app.ingest;
 
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,10 +11,9 @@ import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 import lwm.engine.generate.CancellationToken;
 import lwm.engine.tokenizer.VisionTokens;
-import lwm.engine.vqgan.Vqgan;
 import lwm.media.FrameSampler;
 import lwm.media.FrameStream;
-import lwm.media.LwmPreprocessor;
+import lwm.media.RgbImage;
 import lwm.media.SampledFrame;
 import lwm.media.SamplingPolicy;
 
@@ -25,19 +23,25 @@ import lwm.media.SamplingPolicy;
  * between frames; reports the plan before any decoding and progress after every batch.
  */
 public final class IngestionJob {
-    private static final int FRAME_FLOATS = LwmPreprocessor.SIZE * LwmPreprocessor.SIZE * 3;
-    /** Frames per VQGAN call at most: 16 frames are 12.6 MB of pixels, enough to keep the convolutions busy. */
-    private static final int MAX_BATCH = 16;
-
-    private final Vqgan vqgan;
+    private final FrameEncoder encoder;
     private final String vqganId;
     private final CodeCache cache;
 
-    /** @param cache null to encode every time */
-    public IngestionJob(Vqgan vqgan, String vqganId, CodeCache cache) {
-        this.vqgan = vqgan;
+    /**
+     * @param vqganId identifies the VQGAN weights the encoder uses (part of the cache key)
+     * @param cache null to encode every time
+     */
+    public IngestionJob(FrameEncoder encoder, String vqganId, CodeCache cache) {
+        this.encoder = encoder;
         this.vqganId = vqganId;
         this.cache = cache;
+    }
+
+    /** Frames the policy takes from {@code file}, without decoding: for routing before any heavy work. */
+    public static int plannedFrames(Path file, SamplingPolicy policy) throws IOException {
+        try (FrameStream frames = FrameSampler.lwm().open(file, policy)) {
+            return frames.plannedFrames();
+        }
     }
 
     public CachedCodes run(Path file, SamplingPolicy policy, Consumer<IngestionEvent> listener,
@@ -63,29 +67,27 @@ public final class IngestionJob {
     }
 
     private CachedCodes encodeAll(Path file, FrameStream frames, int total, Consumer<IngestionEvent> listener,
-            CancellationToken cancel) {
-        int batch = Math.max(1, Math.min(vqgan.encodeBatchFrames(), MAX_BATCH));
-        float[] pixels = new float[batch * FRAME_FLOATS];
+            CancellationToken cancel) throws IOException {
         List<int[]> codes = new ArrayList<>();
         List<Long> indices = new ArrayList<>();
         List<Double> timestamps = new ArrayList<>();
+        List<RgbImage> pending = new ArrayList<>();
         long start = System.nanoTime();
-        int pending = 0;
         for (SampledFrame frame : frames) {
             if (cancel.isCancelled()) {
                 throw new CancellationException(file + ": ingestion cancelled");
             }
-            frame.writeModelInput(FloatBuffer.wrap(pixels, pending * FRAME_FLOATS, FRAME_FLOATS));
+            pending.add(frame.modelFrame());
             indices.add((long) frame.index());
             timestamps.add(frame.timestampSeconds());
-            if (++pending == batch) {
-                codes.addAll(Arrays.asList(vqgan.encode(pixels, pending)));
-                pending = 0;
+            if (pending.size() >= encoder.batchFrames()) {
+                codes.addAll(Arrays.asList(encoder.encode(pending)));
+                pending.clear();
                 listener.accept(progress(file, indices.size(), codes.size(), total, start));
             }
         }
-        if (pending > 0) {
-            codes.addAll(Arrays.asList(vqgan.encode(Arrays.copyOf(pixels, pending * FRAME_FLOATS), pending)));
+        if (!pending.isEmpty()) {
+            codes.addAll(Arrays.asList(encoder.encode(pending)));
             listener.accept(progress(file, indices.size(), codes.size(), total, start));
         }
         return new CachedCodes(indices.stream().mapToLong(Long::longValue).toArray(),

@@ -13,9 +13,11 @@ import java.util.Map;
  * @param visionVocabSize 0 for a text model
  * @param mesh axis name to size, e.g. {dp=1, fsdp=1, tp=1, sp=8}
  * @param vqgan whether the backend can encode uploaded frames itself
+ * @param vqganSha256 the sha256 of the backend's VQGAN weights file, null without one: codes from a VQGAN with the same
+ *     hash are interchangeable with local ones
  */
 public record BackendInfo(String modelId, int maxContext, int vocabSize, int visionVocabSize, int devices,
-        Map<String, Integer> mesh, long kvBytesPerToken, List<String> modalities, boolean vqgan, boolean progress) {
+        Map<String, Integer> mesh, long kvBytesPerToken, List<String> modalities, boolean vqgan, String vqganSha256, boolean progress) {
 
     static BackendInfo parse(JsonNode models, String endpoint) throws RemoteException {
         JsonNode entry = models.path("data").path(0);
@@ -29,7 +31,9 @@ public record BackendInfo(String modelId, int maxContext, int vocabSize, int vis
         return new BackendInfo(entry.get("id").asText(), entry.get("max_context").asInt(),
                 entry.path("vocab_size").asInt(), entry.path("vision_vocab_size").asInt(0),
                 entry.path("devices").asInt(), Collections.unmodifiableMap(mesh), entry.path("kv_bytes_per_token").asLong(),
-                List.copyOf(modalities), entry.path("vqgan").asBoolean(), entry.path("progress").asBoolean());
+                List.copyOf(modalities), entry.path("vqgan").asBoolean(),
+                entry.hasNonNull("vqgan_sha256") ? entry.get("vqgan_sha256").asText() : null,
+                entry.path("progress").asBoolean());
     }
 
     public boolean supportsVision() {

@@ -66,6 +66,12 @@ public final class RemoteEngine implements TextEngine, AutoCloseable {
         return info;
     }
 
+    /** The backend's VQGAN, or null when it has none. */
+    public RemoteVqgan vqgan() throws RemoteException {
+        BackendInfo served = info();
+        return served.vqgan() && served.vqganSha256() != null ? new RemoteVqgan(http, served.vqganSha256()) : null;
+    }
+
     /** The backend's {@code cached_tokens} for the last request: prompt tokens it reused instead of prefilling. */
     public synchronized int lastCachedTokens() {
         return lastCachedTokens;

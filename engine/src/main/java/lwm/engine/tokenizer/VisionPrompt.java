@@ -49,4 +49,15 @@ public record VisionPrompt(int[] ids, boolean[] visionMask, int[] attachmentStar
         prompt.text(" ASSISTANT:");
         return new VisionPrompt(prompt.build(), prompt.visionMask(), starts);
     }
+
+    /** The length {@link #chat} will have for attachments of these frame counts, known before any frame is encoded. */
+    public static int length(LlamaTokenizer tokenizer, String question, int[] framesPerAttachment) {
+        int length = 1 + tokenizer.encode(ChatPrompt.SYSTEM + " USER: " + question + "\n").length
+                + tokenizer.encode(" ASSISTANT:").length;
+        int around = tokenizer.encode("<vision>").length + tokenizer.encode("</vision>").length;
+        for (int frames : framesPerAttachment) {
+            length += around + frames * VisionTokens.TOKENS_PER_FRAME;
+        }
+        return length;
+    }
 }
