@@ -28,18 +28,7 @@ class AskCliTest {
 
     @BeforeAll
     static void assembleVisionModel() throws IOException {
-        String vision = System.getProperty("lwm.vision.fixtures");
-        String vqgan = System.getProperty("lwm.vqgan.fixtures");
-        assumeTrue(vision != null && vqgan != null && Files.isDirectory(Path.of(vqgan, "small")),
-                "vision and VQGAN fixtures not generated (run through Maven)");
-        model = Files.createDirectories(dir.resolve("LWM-Chat-tiny"));
-        Path jax = Path.of(vision, "jax");
-        try (var files = Files.list(jax)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Files.copy(f, model.resolve(f.getFileName()));
-            }
-        }
-        Files.copy(Path.of(vqgan, "small", "vqgan"), model.resolve("vqgan"));
+        model = VisionModel.assemble(dir.resolve("LWM-Chat-tiny"));
         video = TestVideos.write(dir.resolve("clip.mp4"), 30, 320, 240, 10);
     }
 

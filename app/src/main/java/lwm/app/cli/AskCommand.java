@@ -108,7 +108,7 @@ final class AskCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(modelOptions.model.resolve("tokenizer.model") + ": not found");
             }
             // Route on the planned size before any decoding or encoding: it decides where frames are encoded too.
-            Engines.Chosen chosen = engines.choose(plannedPromptTokens(tokenizer, policy), maxNewTokens, err);
+            Engines.Chosen chosen = engines.choose(plannedPromptTokens(tokenizer, policy), maxNewTokens);
             List<CachedCodes> encoded = encode(engines, chosen, policy, err);
             List<List<int[]>> frames = new ArrayList<>();
             encoded.forEach(codes -> frames.add(List.of(codes.codes())));
@@ -116,7 +116,7 @@ final class AskCommand implements Callable<Integer> {
             GenerationRequest request = GenerationRequest.of(prompt.ids(), maxNewTokens, params)
                     .withVisionMask(prompt.visionMask());
             GenerationListener listener = Engines.notices(err, json ? GenerationListener.NONE : GenerateCommand.streamTo(out));
-            GenerationResult result = chosen.engine().generate(request, listener, new CancellationToken());
+            GenerationResult result = chosen.generate(request, listener, new CancellationToken());
             if (json) {
                 out.println(toJson(result, encoded, chosen.decision()));
             } else {

@@ -74,8 +74,8 @@ final class ChatCommand implements Callable<Integer> {
                     continue;
                 }
                 int[] prompt = ChatPrompt.textChat(tokenizer, history, line);
-                Engines.Chosen chosen = engines.choose(prompt.length, maxNewTokens, err);
-                GenerationResult result = chosen.engine().generate(GenerationRequest.of(prompt, maxNewTokens, params),
+                Engines.Chosen chosen = engines.choose(prompt.length, maxNewTokens);
+                GenerationResult result = chosen.generate(GenerationRequest.of(prompt, maxNewTokens, params),
                         Engines.notices(err, GenerateCommand.streamTo(out)), new CancellationToken());
                 out.println();
                 err.println(Summary.of(result.stats()));

@@ -2,7 +2,11 @@ package lwm.app.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import lwm.engine.generate.CancellationToken;
+import lwm.engine.generate.GenerationEvent;
 import lwm.engine.generate.GenerationListener;
+import lwm.engine.generate.GenerationRequest;
+import lwm.engine.generate.GenerationResult;
 import lwm.engine.generate.Generator;
 import lwm.engine.generate.TextEngine;
 import lwm.engine.model.LoadedModel;
@@ -61,14 +65,17 @@ final class Engines implements AutoCloseable {
         return tokenizer;
     }
 
-    /** The engine a request runs on, and why. */
-    record Chosen(TextEngine engine, RoutingDecision decision) {}
+    /** The engine a request runs on, and why; the decision is the first event of the generation. */
+    record Chosen(TextEngine engine, RoutingDecision decision) {
+        GenerationResult generate(GenerationRequest request, GenerationListener listener, CancellationToken cancel) {
+            listener.onEvent(new GenerationEvent.Notice("route: " + decision.reason()));
+            return engine.generate(request, listener, cancel);
+        }
+    }
 
-    /** An engine for a request of this size; the decision and its reason go to {@code err}. */
-    Chosen choose(long promptTokens, long maxNewTokens, PrintWriter err) throws IOException {
+    /** An engine for a request of this size (the model is loaded here when the request runs locally). */
+    Chosen choose(long promptTokens, long maxNewTokens) throws IOException {
         RoutingDecision decision = router.decide(promptTokens, maxNewTokens, mode);
-        err.println("route: " + decision.reason());
-        err.flush();
         TextEngine engine = decision.route() == Route.REMOTE ? remote
                 : new Generator(local().model(), tokenizer == null ? null : tokenizer::newStreamingDecoder);
         return new Chosen(engine, decision);
@@ -82,11 +89,11 @@ final class Engines implements AutoCloseable {
         return local;
     }
 
-    /** Prints notices (routing, re-attach, session re-creation) as they happen. */
+    /** Prints notices (the route, re-attaching, re-created sessions) as they happen. */
     static GenerationListener notices(PrintWriter err, GenerationListener next) {
         return event -> {
-            if (event instanceof lwm.engine.generate.GenerationEvent.Notice) {
-                err.println("note: " + ((lwm.engine.generate.GenerationEvent.Notice) event).message());
+            if (event instanceof GenerationEvent.Notice) {
+                err.println(((GenerationEvent.Notice) event).message());
                 err.flush();
             }
             next.onEvent(event);

@@ -65,10 +65,10 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Engines engines = new Engines(modelOptions, backendOptions)) {
             int[] prompt = promptIds(engines.tokenizer());
-            Engines.Chosen chosen = engines.choose(prompt.length, maxNewTokens, err);
+            Engines.Chosen chosen = engines.choose(prompt.length, maxNewTokens);
             GenerationRequest request = GenerationRequest.of(prompt, maxNewTokens, params).withTopLogits(json ? TOP_LOGITS : 0);
             GenerationListener listener = Engines.notices(err, json ? GenerationListener.NONE : streamTo(out));
-            GenerationResult result = chosen.engine().generate(request, listener, new CancellationToken());
+            GenerationResult result = chosen.generate(request, listener, new CancellationToken());
             if (json) {
                 out.println(toJson(result, engines.precision(), chosen.decision()));
             } else {

@@ -28,6 +28,8 @@ import lwm.engine.model.Head;
  * when the backend lost it), and a later prompt that extends what the session holds sends only its new tokens.
  */
 public final class RemoteEngine implements TextEngine, AutoCloseable {
+    /** Room a new session keeps for later turns beyond the request that creates it. */
+    private static final int SESSION_HEADROOM = 8192;
     /** Re-attach attempts after a dropped event stream, with these pauses between them. */
     private static final long[] REATTACH_PAUSES_MS = {250, 500, 1000, 2000};
     private static final ScheduledExecutorService CANCEL_WATCH = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -108,21 +110,27 @@ public final class RemoteEngine implements TextEngine, AutoCloseable {
         try {
             return runOnSession(request, listener, cancel, clock);
         } catch (RemoteException e) {
-            if (!"session_not_found".equals(e.code())) {
+            if (session == null || !recoverable(e)) {
                 throw e;
             }
-            listener.onEvent(new GenerationEvent.Notice("the backend no longer has session " + session.id
-                    + "; re-creating it (the document is prefilled again)"));
-            session = null;
+            listener.onEvent(new GenerationEvent.Notice("session_not_found".equals(e.code())
+                    ? "the backend no longer has session " + session.id + "; re-creating it (the document is prefilled again)"
+                    : "session " + session.id + " is full; starting a larger one"));
+            forgetSession();
             return runOnSession(request, listener, cancel, clock);
         }
+    }
+
+    /** Errors a new session fixes: the backend lost the session (restart, TTL) or it has no room for this turn. */
+    private static boolean recoverable(RemoteException e) {
+        return "session_not_found".equals(e.code()) || "context_length_exceeded".equals(e.code());
     }
 
     private GenerationResult runOnSession(GenerationRequest request, GenerationListener listener,
             CancellationToken cancel, Clock clock) throws RemoteException {
         int[] prompt = request.promptIds();
         if (session == null || !session.isPrefixOf(prompt)) {
-            replaceSession(prompt, request.visionMask(), listener, cancel, clock);
+            replaceSession(prompt, request.visionMask(), request.maxNewTokens(), listener, cancel, clock);
         }
         if (cancel.isCancelled()) {
             return clock.result(prompt, new int[0], "", StopReason.CANCELLED);
@@ -131,12 +139,13 @@ public final class RemoteEngine implements TextEngine, AutoCloseable {
     }
 
     /** A new session holding all of the prompt but its last token, which the chat request then sends. */
-    private void replaceSession(int[] prompt, boolean[] mask, GenerationListener listener, CancellationToken cancel,
-            Clock clock) throws RemoteException {
+    private void replaceSession(int[] prompt, boolean[] mask, int maxNewTokens, GenerationListener listener,
+            CancellationToken cancel, Clock clock) throws RemoteException {
         deleteSession();
         ObjectNode body = BackendHttp.JSON.createObjectNode();
         body.set("lwm_input", PromptSegments.of(prompt, mask, 0, prompt.length - 1));
-        body.put("capacity", info().maxContext());
+        long wanted = (long) prompt.length + maxNewTokens + SESSION_HEADROOM;
+        body.put("capacity", (int) Math.min(info().maxContext(), wanted));
         JsonNode created = http.post("/v1/sessions", body).body();
         session = new RemoteSession(created.path("session_id").asText(), Arrays.copyOf(prompt, prompt.length - 1));
         try {
