@@ -126,6 +126,28 @@ class RemoteBackendTest {
     }
 
     @Test
+    void aFollowUpLargerThanTheSessionsRoomMovesToALargerSession() throws Exception {
+        int[] document = Fixtures.ints(longGreedy().get("prompt_ids"));
+        int[] question = Arrays.copyOf(document, 100);
+        try (RemoteEngine remote = new RemoteEngine(backend.config())) {
+            GenerationResult first = remote.generate(greedy(question, 2), event -> {}, new CancellationToken());
+            // The first session holds 100 tokens plus 8,192 of headroom; 9,000 more do not fit.
+            int[] followUp = concat(concat(question, first.generatedIds()), Arrays.copyOfRange(document, 100, 9100));
+            List<String> notices = new ArrayList<>();
+            GenerationResult second = remote.generate(greedy(followUp, 3), event -> {
+                if (event instanceof GenerationEvent.Notice) {
+                    notices.add(((GenerationEvent.Notice) event).message());
+                }
+            }, new CancellationToken());
+            assertTrue(notices.stream().anyMatch(n -> n.contains("is full")), "notices: " + notices);
+            try (LoadedModel local = ModelLoader.load(model(), Precision.F32)) {
+                assertArrayEquals(new Generator(local.model(), null).generate(greedy(followUp, 3), event -> {},
+                        new CancellationToken()).generatedIds(), second.generatedIds());
+            }
+        }
+    }
+
+    @Test
     void probeChecksHealthModelStreamingAndProgress() {
         CliTest.Run run = CliTest.lwm("backend", "probe", backend.url(), "--backend-token-file", tokenFile.toString());
         assertEquals(0, run.exit(), run.out() + run.err());
@@ -177,7 +199,8 @@ class RemoteBackendTest {
         int port = own.port();
         try (RemoteEngine remote = new RemoteEngine(own.config())) {
             GenerationResult first = remote.generate(greedy(question, 2), event -> {}, new CancellationToken());
-            int[] followUp = concat(concat(question, first.generatedIds()), Arrays.copyOfRange(document, 200, 12000));
+            // 6,000 more tokens stay within the session's headroom, so the follow-up extends the same session.
+            int[] followUp = concat(concat(question, first.generatedIds()), Arrays.copyOfRange(document, 200, 6200));
             BackendProcess victim = own;
             UncheckedIOException error = assertTimeoutPreemptively(Duration.ofSeconds(90), () ->
                     assertThrows(UncheckedIOException.class, () -> remote.generate(greedy(followUp, 2), event -> {
