@@ -39,17 +39,22 @@ public final class KvCache implements AutoCloseable {
     }
 
     void write(int layer, int start, NDArray k, NDArray v) {
-        NDIndex slot = new NDIndex(":, {}:{}, :", start, start + k.getShape().get(1));
+        NDIndex slot = positions(start, start + k.getShape().get(1));
         keys[layer].set(slot, k);
         values[layer].set(slot, v);
     }
 
     NDArray keys(int layer, int end) {
-        return keys[layer].get(new NDIndex(":, 0:{}, :", end));
+        return keys[layer].get(positions(0, end));
     }
 
     NDArray values(int layer, int end) {
-        return values[layer].get(new NDIndex(":, 0:{}, :", end));
+        return values[layer].get(positions(0, end));
+    }
+
+    /** Positions [from, to) of every head. */
+    private static NDIndex positions(long from, long to) {
+        return new NDIndex().addAllDim().addSliceDim(from, to);
     }
 
     void advance(int count) {

@@ -1,7 +1,6 @@
 package lwm.engine.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -15,19 +14,22 @@ import ai.djl.nn.core.Linear;
  * rotary attention with F32 logits and a finite mask value, SwiGLU MLP, untied head, no biases.
  *
  * <p>{@link #forward} runs any number of new tokens against a {@link KvCache}: a prompt chunk during prefill,
- * one token during decode. Attention walks the cached keys in blocks with an online softmax, so activation
- * memory grows with chunk × block, never with the square of the context.
+ * one token during decode. Attention ({@link Attention}) runs in query tiles × key blocks with an online softmax, so
+ * activation memory grows with tile × block, never with the square of the context; each block's intermediates are
+ * freed when the block returns.
  */
 public final class LlamaModel implements AutoCloseable {
-    /** The finite value masked attention logits get (finfo(float32).min, as LWM and HF use). */
-    static final float MASK_VALUE = -Float.MAX_VALUE;
+    /** Query rows per attention tile; with {@link #keyBlock} keys its scores take heads × 256 × keyBlock floats. */
+    private static final int QUERY_BLOCK = 256;
+    /** Rows from which F16 weights are widened to F32 for a matrix product (see {@link #linear}). */
+    private static final int F16_ROWS = 128;
 
     private final LlamaConfig config;
     private final LlamaWeights weights;
     private final Precision precision;
     private final Rope rope;
     private final float scale;
-    private int keyBlock = 1024;
+    private int keyBlock = 2048;
 
     LlamaModel(LlamaConfig config, LlamaWeights weights, Precision precision) {
         this.config = config;
@@ -80,9 +82,12 @@ public final class LlamaModel implements AutoCloseable {
         float[][] result;
         try (NDScope scope = new NDScope(); NDManager tmp = weights.manager.newSubManager()) {
             NDArray x = embed(tmp, ids, visionMask);
-            NDArray[] cosSin = rotaryTables(tmp, start, count);
+            Rotary rotary = rotary(tmp, start, count);
+            Attention attention = new Attention(tmp, start, count, QUERY_BLOCK, keyBlock);
             for (int layer = 0; layer < weights.layers.length; layer++) {
-                x = block(layer, x, cache, start, cosSin[0], cosSin[1]);
+                NDArray next = scopedBlock(layer, x, cache, start, rotary, attention);
+                x.close();
+                x = next;
             }
             result = logits(tmp, x, logitRows, head);
             scope.suppressNotUsedWarning();
@@ -153,49 +158,76 @@ public final class LlamaModel implements AutoCloseable {
         return table.get(tmp, new NDIndex("{}", tmp.create(ids))).toType(DataType.FLOAT32, false);
     }
 
-    /** cos and sin, each (1, count, headDim) in the rotate-half layout [c0..c(h-1), c0..c(h-1)]. */
-    private NDArray[] rotaryTables(NDManager tmp, int start, int count) {
-        float[][] table = rope.table(start, count);
-        Shape shape = new Shape(1, count, rope.half());
-        NDArray cos = tmp.create(table[0], shape);
-        NDArray sin = tmp.create(table[1], shape);
-        return new NDArray[] {cos.concat(cos, -1), sin.concat(sin, -1)};
+    /**
+     * RoPE for q and k of one forward, applied together to the (count, 2, heads, headDim) q|k columns of the fused
+     * projection: x·cos + swap(x)·sin, where swap exchanges the two halves of each head and the sign of rotate-half's
+     * negated half lives in the sin table. The q rows of both tables also carry attention's 1/sqrt(headDim), so the
+     * scores need no scaling pass.
+     */
+    private record Rotary(NDArray cos, NDArray sin, int half) {
+        NDArray apply(NDArray x) {
+            NDArray first = x.get(new NDIndex().addEllipseDim().addSliceDim(0, half));
+            NDArray second = x.get(new NDIndex().addEllipseDim().addSliceDim(half, 2L * half));
+            NDArray swapped = second.concat(first, -1).muli(sin);
+            return x.mul(cos).addi(swapped);
+        }
     }
 
-    private NDArray block(int layer, NDArray x, KvCache cache, int start, NDArray cos, NDArray sin) {
+    /** Tables (count, 2, 1, headDim) for q (row 0, scaled) and k (row 1), in the rotate-half layout. */
+    private Rotary rotary(NDManager tmp, int start, int count) {
+        float[][] table = rope.table(start, count);
+        int half = rope.half();
+        int headDim = 2 * half;
+        float[] cos = new float[count * 2 * headDim];
+        float[] sin = new float[count * 2 * headDim];
+        for (int t = 0; t < count; t++) {
+            for (int part = 0; part < 2; part++) {
+                float factor = part == 0 ? scale : 1f;
+                int row = (t * 2 + part) * headDim;
+                for (int i = 0; i < headDim; i++) {
+                    int j = t * half + i % half;
+                    cos[row + i] = table[0][j] * factor;
+                    sin[row + i] = (i < half ? -table[1][j] : table[1][j]) * factor;
+                }
+            }
+        }
+        Shape shape = new Shape(count, 2, 1, headDim);
+        return new Rotary(tmp.create(cos, shape), tmp.create(sin, shape), half);
+    }
+
+    /** Runs one block in its own scope, so its intermediates are freed as soon as it returns, not per forward. */
+    private NDArray scopedBlock(int layer, NDArray x, KvCache cache, int start, Rotary rotary, Attention attention) {
+        try (NDScope scope = new NDScope()) {
+            NDArray out = block(layer, x, cache, start, rotary, attention);
+            NDScope.unregister(out);
+            return out;
+        }
+    }
+
+    private NDArray block(int layer, NDArray x, KvCache cache, int start, Rotary rotary, Attention attention) {
         LayerWeights w = weights.layers[layer];
         int count = (int) x.getShape().get(0);
         int dim = config.hiddenSize();
         NDArray qkv = linear(rmsNorm(x, w.attentionNorm()), w.wqkv());
-        NDArray q = rotate(heads(qkv, 0, count), cos, sin);
-        NDArray k = rotate(heads(qkv, dim, count), cos, sin);
-        NDArray v = heads(qkv, 2 * dim, count);
+        NDArray qk = rotary.apply(columns(qkv, 0, 2 * dim).reshape(count, 2, config.numHeads(), config.headDim()));
+        NDArray q = qk.get(new NDIndex().addAllDim().addIndices(0)).transpose(1, 0, 2);
+        NDArray k = qk.get(new NDIndex().addAllDim().addIndices(1)).transpose(1, 0, 2);
+        NDArray v = columns(qkv, 2 * dim, 3 * dim).reshape(count, config.numHeads(), config.headDim()).transpose(1, 0, 2);
         cache.write(layer, start, k, v);
         int end = start + count;
-        NDArray attention = attention(q, cache.keys(layer, end), cache.values(layer, end), start);
-        NDArray merged = attention.transpose(1, 0, 2).reshape(count, dim);
-        NDArray h = x.add(linear(merged, w.wo()));
+        NDArray attended = attention.apply(q, cache.keys(layer, end), cache.values(layer, end));
+        NDArray h = linear(attended, w.wo()).addi(x);
 
-        NDArray gateUp = linear(rmsNorm(h, w.ffnNorm()), w.w13());
         int hidden = config.intermediateSize();
-        NDArray gate = gateUp.get(new NDIndex(":, 0:{}", hidden));
-        NDArray up = gateUp.get(new NDIndex(":, {}:", hidden));
-        NDArray act = gate.mul(Activation.sigmoid(gate)).muli(up); // silu(gate) · up
+        NDArray gateUp = linear(rmsNorm(h, w.ffnNorm()), w.w13());
+        NDArray gate = columns(gateUp, 0, hidden);
+        NDArray act = Activation.sigmoid(gate).muli(gate).muli(columns(gateUp, hidden, 2 * hidden)); // silu(gate) · up
         return h.addi(linear(act, w.w2()));
     }
 
-    /** Columns [offset, offset + dim) of a (count, 3·dim) projection as (heads, count, headDim). */
-    private NDArray heads(NDArray qkv, int offset, int count) {
-        NDArray part = qkv.get(new NDIndex(":, {}:{}", offset, offset + config.hiddenSize()));
-        return part.reshape(count, config.numHeads(), config.headDim()).transpose(1, 0, 2);
-    }
-
-    private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-        int half = rope.half();
-        NDArray first = x.get(new NDIndex("..., :{}", half));
-        NDArray second = x.get(new NDIndex("..., {}:", half));
-        NDArray rotated = second.neg().concat(first, -1);
-        return x.mul(cos).addi(rotated.muli(sin));
+    /** Columns [from, to) of a (rows, columns) matrix, as a view. */
+    private static NDArray columns(NDArray matrix, int from, int to) {
+        return matrix.get(new NDIndex().addAllDim().addSliceDim(from, to));
     }
 
     /** Normalizes in F32 (x · rsqrt(mean(x²) + eps)), then scales by the F32 weight. */
@@ -204,74 +236,23 @@ public final class LlamaModel implements AutoCloseable {
         return x.mul(inverseRms).muli(weight);
     }
 
-    /** x · Wᵀ in the weight precision, returned in F32. */
+    /**
+     * x · Wᵀ, returned in F32. F16 weights multiply in F16 for fewer than {@link #F16_ROWS} rows (decode: a
+     * matrix-vector product that mostly reads the weight, half the bytes in F16); for more rows they are widened to a
+     * transient F32 copy first, because libtorch's CPU F16 matrix product is several times slower than F32 on CPUs
+     * without native F16 arithmetic (3-4x at 64-2048 rows on an AVX-512 AMD EPYC).
+     */
     private NDArray linear(NDArray x, NDArray weight) {
         if (precision == Precision.F32) {
             return Linear.linear(x, weight).singletonOrThrow();
         }
-        NDArray out = Linear.linear(x.toType(DataType.FLOAT16, false), weight).singletonOrThrow();
-        return out.toType(DataType.FLOAT32, false);
-    }
-
-    /**
-     * Causal attention of queries at positions [start, start + count) over cached keys [0, start + count),
-     * one key block at a time with an online softmax in F32.
-     */
-    private NDArray attention(NDArray q, NDArray keys, NDArray values, int start) {
-        int count = (int) q.getShape().get(1);
-        int total = start + count;
-        if (total <= keyBlock) {
-            NDArray scores = q.matMul(keys.transpose(0, 2, 1)).muli(scale);
-            NDArray mask = causalMask(q.getManager(), start, count, 0, total);
-            if (mask != null) {
-                scores = scores.addi(mask);
-            }
-            return scores.softmax(-1).matMul(values);
+        if (x.getShape().get(0) < F16_ROWS) {
+            NDArray out = Linear.linear(x.toType(DataType.FLOAT16, false), weight).singletonOrThrow();
+            return out.toType(DataType.FLOAT32, false);
         }
-        NDArray max = null;
-        NDArray sum = null;
-        NDArray acc = null;
-        for (int from = 0; from < total; from += keyBlock) {
-            int to = Math.min(total, from + keyBlock);
-            NDIndex block = new NDIndex(":, {}:{}, :", from, to);
-            NDArray scores = q.matMul(keys.get(block).transpose(0, 2, 1)).muli(scale);
-            NDArray mask = causalMask(q.getManager(), start, count, from, to);
-            if (mask != null) {
-                scores = scores.addi(mask);
-            }
-            NDArray blockMax = scores.max(new int[] {-1}, true);
-            NDArray newMax = max == null ? blockMax : NDArrays.maximum(max, blockMax);
-            NDArray p = scores.subi(newMax).exp();
-            NDArray pv = p.matMul(values.get(block));
-            NDArray pSum = p.sum(new int[] {-1}, true);
-            if (max == null) {
-                sum = pSum;
-                acc = pv;
-            } else {
-                NDArray correction = max.sub(newMax).exp();
-                sum = sum.muli(correction).addi(pSum);
-                acc = acc.muli(correction).addi(pv);
-            }
-            max = newMax;
+        try (NDArray wide = weight.toType(DataType.FLOAT32, false)) {
+            return Linear.linear(x, wide).singletonOrThrow();
         }
-        return acc.divi(sum);
-    }
-
-    /**
-     * Additive mask (count, to - from) for keys [from, to) seen by queries at [start, start + count): 0 where the
-     * key is at or before the query, {@link #MASK_VALUE} after it; null when nothing in the block is masked.
-     */
-    private static NDArray causalMask(NDManager manager, int start, int count, int from, int to) {
-        if (to - 1 <= start) {
-            return null;
-        }
-        int width = to - from;
-        float[] mask = new float[count * width];
-        for (int i = 0; i < count; i++) {
-            int firstMasked = Math.max(0, start + i + 1 - from);
-            java.util.Arrays.fill(mask, i * width + Math.min(firstMasked, width), (i + 1) * width, MASK_VALUE);
-        }
-        return manager.create(mask, new Shape(count, width));
     }
 
     private float[][] logits(NDManager tmp, NDArray x, int[] rows, Head head) {
