@@ -12,7 +12,8 @@ public record ModelFootprint(boolean vision, long parameters, long kvBytesPerTok
     /** Native runtime, buffers and allocator slack that exist whatever the model. */
     static final long RUNTIME_OVERHEAD = 512L << 20;
 
-    static ModelFootprint of(boolean vision, long parameters, int layers, int hidden, int intermediate, int vocab, int maxSequence) {
+    /** The footprint of a LLaMA layout: KV per token from layers × hidden, working memory from one 512-token chunk. */
+    public static ModelFootprint of(boolean vision, long parameters, int layers, int hidden, int intermediate, int vocab, int maxSequence) {
         long chunk = 512;
         long keyBlock = 1024;
         long working = Float.BYTES * chunk * (8L * hidden + 3L * intermediate + vocab + keyBlock * 4);

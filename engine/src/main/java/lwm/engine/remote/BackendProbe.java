@@ -44,7 +44,7 @@ public final class BackendProbe {
             checks.add(new Check("model", false, e.getMessage()));
             return new Report(null, checks);
         }
-        checks.add(stream(http, "text streaming", tokens(new ArrayNode(BackendHttp.JSON.getNodeFactory()))));
+        checks.add(stream(http, "text streaming", tokens(BackendHttp.JSON.createArrayNode())));
         if (info.supportsVision()) {
             checks.add(stream(http, "vision: one image (codes)", withCodes(1)));
             checks.add(stream(http, "vision: two frames (codes)", withCodes(2)));

@@ -5,13 +5,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicBoolean;
 import lwm.engine.generate.CancellationToken;
 import lwm.engine.generate.GenerationEvent;
 import lwm.engine.generate.GenerationListener;
@@ -216,7 +217,7 @@ public final class RemoteEngine implements TextEngine, AutoCloseable {
         body.put("session_id", session.id);
         body.put("session_keep", "all");
         String path = "/v1/chat/completions";
-        IntBuffer generated = new IntBuffer();
+        List<Integer> generated = new ArrayList<>();
         StringBuilder text = new StringBuilder();
         StopReason reason = StopReason.MAX_TOKENS;
         try (SseStream stream = http.stream("POST", path, body);
@@ -240,7 +241,7 @@ public final class RemoteEngine implements TextEngine, AutoCloseable {
                 for (int i = 0; i < ids.size(); i++) {
                     generated.add(ids.get(i).asInt());
                     clock.token();
-                    listener.onEvent(new GenerationEvent.TokenGenerated(generated.size - 1, ids.get(i).asInt(),
+                    listener.onEvent(new GenerationEvent.TokenGenerated(generated.size() - 1, ids.get(i).asInt(),
                             i == ids.size() - 1 ? content : ""));
                 }
                 text.append(content);
@@ -249,7 +250,7 @@ public final class RemoteEngine implements TextEngine, AutoCloseable {
                 }
             }
         }
-        int[] ids = generated.toArray();
+        int[] ids = generated.stream().mapToInt(Integer::intValue).toArray();
         if (ids.length > 0 || tokensInSession() > cached) {
             session.append(prompt, cached, ids); // session_keep "all": the prompt and the whole answer stay
         } // else a cancel during the prefill rolled the session back to what it held before
@@ -342,7 +343,7 @@ public final class RemoteEngine implements TextEngine, AutoCloseable {
         private final ScheduledFuture<?> task;
 
         CancelWatch(CancellationToken cancel, String requestId) {
-            AtomicReference<Boolean> sent = new AtomicReference<>(false);
+            AtomicBoolean sent = new AtomicBoolean();
             task = requestId == null ? null : CANCEL_WATCH.scheduleWithFixedDelay(() -> {
                 if (cancel.isCancelled() && sent.compareAndSet(false, true)) {
                     try {
@@ -417,22 +418,6 @@ public final class RemoteEngine implements TextEngine, AutoCloseable {
             GenerationStats stats = GenerationStats.of(prompt.length, generated.length, start,
                     prefillEnd == 0 ? now : prefillEnd, firstToken, now);
             return new GenerationResult(prompt.clone(), generated, text, reason, stats, List.of());
-        }
-    }
-
-    private static final class IntBuffer {
-        int[] values = new int[64];
-        int size;
-
-        void add(int value) {
-            if (size == values.length) {
-                values = Arrays.copyOf(values, size * 2);
-            }
-            values[size++] = value;
-        }
-
-        int[] toArray() {
-            return Arrays.copyOf(values, size);
         }
     }
 }

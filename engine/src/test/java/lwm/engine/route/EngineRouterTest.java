@@ -19,8 +19,8 @@ class EngineRouterTest {
             1 << 20));
 
     private static ModelFootprint footprint(LlamaConfig c) {
-        return new ModelFootprint(false, c.parameterCount(), c.kvBytesPerToken(), c.maxSequenceLength(),
-                4L * 512 * (8L * c.hiddenSize() + 3L * c.intermediateSize() + c.vocabSize() + 4096));
+        return ModelFootprint.of(false, c.parameterCount(), c.numLayers(), c.hiddenSize(), c.intermediateSize(),
+                c.vocabSize(), c.maxSequenceLength());
     }
 
     @Test
