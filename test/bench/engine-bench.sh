@@ -11,7 +11,8 @@
 # Builds the engine (Maven, offline: BENCH_MVN_FLAGS defaults to -o), the Python venv (test/scripts/make_venv.sh),
 # writes the models once, runs every measurement group in a fresh JVM / Python process and prints the table
 # (test/bench/report.py). Each group waits (up to BENCH_IDLE_WAIT s, default 120) for the machine to be idle and
-# records how much CPU other processes took while it ran; the table flags busy rows. BENCH_REPEATS overrides the
+# records how much CPU other processes took while it ran; the table flags busy rows. Both sides run under the
+# launcher's allocator settings (./lwm); BENCH_GLIBC_DEFAULTS=1 runs both under glibc's defaults instead. BENCH_REPEATS overrides the
 # number of timed runs per measurement (default 5 for the small model, 3 for the large one).
 # Full run: about 25 minutes on 2 cores; --quick: about 6.
 set -euo pipefail
@@ -40,7 +41,13 @@ VENV=${BENCH_VENV:-$ROOT/target/venv}
 PY=$VENV/bin/python
 export DJL_CACHE_DIR=${DJL_CACHE_DIR:-$ROOT/target/native-cache/djl}
 # As the ./lwm launcher does (see README): without these glibc keeps freed tensor memory in fragmented arenas.
-export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-65536}
+# Both sides run under them (the same allocator for the peer); BENCH_GLIBC_DEFAULTS=1 unsets them for both instead.
+if [[ ${BENCH_GLIBC_DEFAULTS:-0} == 1 ]]; then
+  unset MALLOC_ARENA_MAX MALLOC_MMAP_THRESHOLD_ THP_MEM_ALLOC_ENABLE
+else
+  export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-65536}
+  export THP_MEM_ALLOC_ENABLE=${THP_MEM_ALLOC_ENABLE:-1}
+fi
 export OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS OPT_OUT_TRACKING=true
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 TOKENIZERS_PARALLELISM=false
 START=$(date +%s)
