@@ -126,9 +126,9 @@ class ParityTest {
                 double error = Logits.maxAbsDiff(chunked, oneChunk);
                 assertTrue(error <= 1e-5, shape + " chunk " + chunk + ": max |Δlogit| " + error);
             }
-            loaded.model().setKeyBlock(100);
+            loaded.model().useTiledAttention(100);
             double error = Logits.maxAbsDiff(Logits.at(loaded.model(), ids, positions, 700), oneChunk);
-            assertTrue(error <= 1e-5, shape + " key block 100: max |Δlogit| " + error);
+            assertTrue(error <= 1e-5, shape + " tiled attention, key block 100: max |Δlogit| " + error);
         }
     }
 

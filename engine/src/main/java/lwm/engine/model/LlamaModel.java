@@ -14,9 +14,10 @@ import ai.djl.nn.core.Linear;
  * rotary attention with F32 logits and a finite mask value, SwiGLU MLP, untied head, no biases.
  *
  * <p>{@link #forward} runs any number of new tokens against a {@link KvCache}: a prompt chunk during prefill,
- * one token during decode. Attention ({@link Attention}) runs in query tiles × key blocks with an online softmax, so
- * activation memory grows with tile × block, never with the square of the context; each block's intermediates are
- * freed when the block returns.
+ * one token during decode. Attention runs in libtorch's fused CPU flash-attention kernel ({@link FlashAttention}), or
+ * on other devices in query tiles × key blocks with an online softmax ({@link Attention}); either way activation memory
+ * grows with tile × block, never with the square of the context. Each block's intermediates are freed when the block
+ * returns.
  */
 public final class LlamaModel implements AutoCloseable {
     /**
@@ -32,6 +33,8 @@ public final class LlamaModel implements AutoCloseable {
     private final Precision precision;
     private final Rope rope;
     private final float scale;
+    /** The fused kernel; null on devices other than the CPU, and after {@link #useTiledAttention}. */
+    private FlashAttention flash;
     private int keyBlock = 2048;
 
     LlamaModel(LlamaConfig config, LlamaWeights weights, Precision precision) {
@@ -40,6 +43,7 @@ public final class LlamaModel implements AutoCloseable {
         this.precision = precision;
         this.rope = new Rope(config.headDim(), config.ropeTheta());
         this.scale = (float) (1.0 / Math.sqrt(config.headDim()));
+        this.flash = weights.manager.getDevice().isGpu() ? null : FlashAttention.load(weights.manager);
     }
 
     public LlamaConfig config() {
@@ -50,12 +54,19 @@ public final class LlamaModel implements AutoCloseable {
         return precision;
     }
 
-    /** Number of cached keys each attention block covers; results do not depend on it beyond rounding. */
-    public void setKeyBlock(int keyBlock) {
+    /**
+     * Runs attention in tiles with key blocks of {@code keyBlock} cached keys ({@link Attention}, the path of devices
+     * without the fused kernel) instead of the fused CPU kernel; results do not depend on the choice beyond rounding.
+     */
+    public void useTiledAttention(int keyBlock) {
         if (keyBlock < 1) {
             throw new IllegalArgumentException("key block must be positive: " + keyBlock);
         }
         this.keyBlock = keyBlock;
+        if (flash != null) {
+            flash.close();
+            flash = null;
+        }
     }
 
     /** A cache for up to {@code capacity} positions (prompt plus generated tokens). */
@@ -86,7 +97,8 @@ public final class LlamaModel implements AutoCloseable {
         try (NDScope scope = new NDScope(); NDManager tmp = weights.manager.newSubManager()) {
             NDArray x = embed(tmp, ids, visionMask);
             Rotary rotary = rotary(tmp, start, count);
-            Attention attention = new Attention(tmp, start, count, QUERY_BLOCK, keyBlock);
+            // One decoded token is a plain matrix-vector attention: the tiled path, without the module call's overhead.
+            Attention attention = flash == null || count == 1 ? new Attention(tmp, start, count, QUERY_BLOCK, keyBlock) : null;
             for (int layer = 0; layer < weights.layers.length; layer++) {
                 NDArray next = scopedBlock(layer, x, cache, start, rotary, attention);
                 x.close();
@@ -207,6 +219,7 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
+    /** One decoder block; {@code attention} is the tiled plan, or null for the fused kernel. */
     private NDArray block(int layer, NDArray x, KvCache cache, int start, Rotary rotary, Attention attention) {
         LayerWeights w = weights.layers[layer];
         int count = (int) x.getShape().get(0);
@@ -218,7 +231,9 @@ public final class LlamaModel implements AutoCloseable {
         NDArray v = columns(qkv, 2 * dim, 3 * dim).reshape(count, config.numHeads(), config.headDim()).transpose(1, 0, 2);
         cache.write(layer, start, k, v);
         int end = start + count;
-        NDArray attended = attention.apply(q, cache.keys(layer, end), cache.values(layer, end));
+        NDArray keys = cache.keys(layer, end);
+        NDArray values = cache.values(layer, end);
+        NDArray attended = attention == null ? flash.apply(q, keys, values, start) : attention.apply(q, keys, values);
         NDArray h = linear(attended, w.wo()).addi(x);
 
         int hidden = config.intermediateSize();
@@ -293,6 +308,9 @@ public final class LlamaModel implements AutoCloseable {
 
     @Override
     public void close() {
+        if (flash != null) {
+            flash.close();
+        }
         weights.close();
     }
 }
