@@ -12,9 +12,9 @@
 # writes the models once, runs every measurement group in a fresh JVM / Python process and prints the table
 # (test/bench/report.py). Each group waits (up to BENCH_IDLE_WAIT s, default 120) for the machine to be idle and
 # records how much CPU other processes took while it ran; the table flags busy rows. Both sides run under the
-# launcher's allocator settings (./lwm); BENCH_GLIBC_DEFAULTS=1 runs both under glibc's defaults instead. BENCH_REPEATS overrides the
-# number of timed runs per measurement (default 5 for the small model, 3 for the large one).
-# Full run: about 25 minutes on 2 cores; --quick: about 6.
+# launcher's allocator settings (./lwm); BENCH_GLIBC_DEFAULTS=1 runs both under glibc's defaults instead.
+# BENCH_REPEATS overrides the number of timed runs per measurement (default 5 for the small model, 3 for the large).
+# Full run: about 30 minutes on 2 cores; --quick: about 10 (test/bench/RESULTS.md).
 set -euo pipefail
 
 die() { echo "engine-bench.sh: ERROR: $*" >&2; exit 1; }
@@ -40,8 +40,7 @@ OUT=$(cd "$OUT" && pwd)
 VENV=${BENCH_VENV:-$ROOT/target/venv}
 PY=$VENV/bin/python
 export DJL_CACHE_DIR=${DJL_CACHE_DIR:-$ROOT/target/native-cache/djl}
-# As the ./lwm launcher does (see README): without these glibc keeps freed tensor memory in fragmented arenas.
-# Both sides run under them (the same allocator for the peer); BENCH_GLIBC_DEFAULTS=1 unsets them for both instead.
+# The ./lwm launcher's allocator settings (see README), for both sides.
 if [[ ${BENCH_GLIBC_DEFAULTS:-0} == 1 ]]; then
   unset MALLOC_ARENA_MAX MALLOC_MMAP_THRESHOLD_ THP_MEM_ALLOC_ENABLE
 else

@@ -7,13 +7,13 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -23,7 +23,7 @@ import java.util.zip.ZipOutputStream;
  * the kernel behind transformers' SDPA on CPU): scores, softmax and the value product stay in cache tile by tile and
  * accumulate in F32, and masked key blocks are skipped. DJL's JNI has no binding for it, so it is reached through a
  * TorchScript module whose source ({@code causal_attention.py}, TorchScript's serialized dialect) is packed into a
- * TorchScript archive at load time.
+ * TorchScript archive in memory at load time.
  *
  * <p>Queries at positions [start, start + count) see the cached keys [0, start) whole and their own keys causally: two
  * kernel calls (no mask needed) merged by their log-sum-exps; a first chunk or a single token is one call.
@@ -45,18 +45,12 @@ final class FlashAttention implements AutoCloseable {
     /** The module on {@code manager}'s device, which must be a CPU of the PyTorch engine. */
     static FlashAttention load(NDManager manager) {
         try {
-            Path archive = Files.createTempFile("lwm-" + NAME, ".pt");
-            try {
-                try (OutputStream out = Files.newOutputStream(archive)) {
-                    writeArchive(out);
-                }
-                return new FlashAttention(JniUtils.loadModule((PtNDManager) manager, archive, true, new String[0],
-                        new String[0], false));
-            } finally {
-                Files.deleteIfExists(archive);
-            }
+            ByteArrayOutputStream archive = new ByteArrayOutputStream();
+            writeArchive(archive);
+            InputStream in = new ByteArrayInputStream(archive.toByteArray());
+            return new FlashAttention(JniUtils.loadModule((PtNDManager) manager, in, true, false));
         } catch (IOException e) {
-            throw new UncheckedIOException("could not write the attention module to a temporary file", e);
+            throw new UncheckedIOException("could not load the attention module " + NAME, e);
         }
     }
 
