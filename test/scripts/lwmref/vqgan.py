@@ -111,8 +111,9 @@ def param_shapes(cfg: VqganConfig) -> dict:
             cin = cout
         if level > 0:
             _conv(s, f"{block}/Upsample_0/Conv_0", 3, cout, cout)
-    _norm(s, "decoder/GroupNorm_0", cfg.hidden)
-    _conv(s, "decoder/Conv_1", 3, cfg.hidden, cfg.in_channels)
+    # The output norm and conv follow the last upsampling block, whose width is hidden × mult[0].
+    _norm(s, "decoder/GroupNorm_0", cfg.width(0))
+    _conv(s, "decoder/Conv_1", 3, cfg.width(0), cfg.in_channels)
 
     s["quantize/embeddings"] = (cfg.num_embeddings, cfg.embed_dim)
     _conv(s, "quant_conv", 1, cfg.z_channels, cfg.embed_dim)

@@ -100,12 +100,12 @@ final class AskCommand implements Callable<Integer> {
         SamplingPolicy policy = frameOptions.policy();
         try (Engines engines = new Engines(modelOptions, backendOptions)) {
             if (!engines.footprint().vision()) {
-                throw new IllegalArgumentException(modelOptions.model + ": a text-only model; images and videos need "
+                throw new IllegalArgumentException(modelOptions.dir() + ": a text-only model; images and videos need "
                         + "an LWM vision model (LWM-Chat)");
             }
             LlamaTokenizer tokenizer = engines.tokenizer();
             if (tokenizer == null) {
-                throw new IllegalArgumentException(modelOptions.model.resolve("tokenizer.model") + ": not found");
+                throw new IllegalArgumentException(modelOptions.dir().resolve("tokenizer.model") + ": not found");
             }
             // Route on the planned size before any decoding or encoding: it decides where frames are encoded too.
             Engines.Chosen chosen = engines.choose(plannedPromptTokens(tokenizer, policy), maxNewTokens);
@@ -142,7 +142,7 @@ final class AskCommand implements Callable<Integer> {
      */
     private List<CachedCodes> encode(Engines engines, Engines.Chosen chosen, SamplingPolicy policy, PrintWriter err)
             throws IOException {
-        Path vqganFile = VqganFiles.find(modelOptions.model);
+        Path vqganFile = VqganFiles.find(modelOptions.dir());
         List<CachedCodes> encoded = new ArrayList<>();
         try (Vqgan vqgan = Vqgan.load(vqganFile, engines.precision())) {
             FrameEncoder encoder = new LocalFrameEncoder(vqgan);

@@ -55,7 +55,7 @@ final class ChatCommand implements Callable<Integer> {
         try (Engines engines = new Engines(modelOptions, backendOptions)) {
             LlamaTokenizer tokenizer = engines.tokenizer();
             if (tokenizer == null) {
-                throw new IllegalArgumentException(modelOptions.model.resolve("tokenizer.model") + ": not found; chat needs a tokenizer");
+                throw new IllegalArgumentException(modelOptions.dir().resolve("tokenizer.model") + ": not found; chat needs a tokenizer");
             }
             BufferedReader in = new BufferedReader(new InputStreamReader(parent.in, StandardCharsets.UTF_8));
             List<ChatPrompt.Turn> history = new ArrayList<>();

@@ -36,7 +36,7 @@ final class Engines implements AutoCloseable {
 
     Engines(ModelOptions model, BackendOptions backend) throws IOException {
         this.model = model;
-        this.footprint = ModelLoader.footprint(model.model);
+        this.footprint = ModelLoader.footprint(model.dir());
         long physical = ModelLoader.physicalMemory();
         this.precision = model.precision != null ? Precision.parse(model.precision)
                 : Precision.automatic(footprint.parameters(), physical);
@@ -44,7 +44,7 @@ final class Engines implements AutoCloseable {
         this.remote = config == null ? null : new RemoteEngine(config);
         this.mode = backend.mode();
         this.router = new EngineRouter(footprint, precision, backend.budget(physical), remote);
-        this.tokenizer = ModelOptions.tokenizer(model.model);
+        this.tokenizer = ModelOptions.tokenizer(model.dir());
     }
 
     ModelFootprint footprint() {
@@ -84,7 +84,7 @@ final class Engines implements AutoCloseable {
     /** The local model, loaded on first use. */
     LoadedModel local() throws IOException {
         if (local == null) {
-            local = ModelLoader.load(model.model, precision);
+            local = ModelLoader.load(model.dir(), precision);
         }
         return local;
     }

@@ -84,7 +84,7 @@ final class GenerateCommand implements Callable<Integer> {
             return input.ids;
         }
         if (tokenizer == null) {
-            throw new IllegalArgumentException(modelOptions.model.resolve("tokenizer.model")
+            throw new IllegalArgumentException(modelOptions.dir().resolve("tokenizer.model")
                     + ": not found; --prompt needs a tokenizer (use --prompt-ids)");
         }
         int[] encoded = tokenizer.encode(input.text);

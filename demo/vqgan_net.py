@@ -1,0 +1,302 @@
+"""LWM's VQGAN topology (reference/lwm.md §3) as a trainable torch module, shaped so that a 2-core machine can train
+it in minutes:
+
+* LWM's five levels and wiring at a reduced width: hidden 32, channel_mult (3, 1, 1, 2, 3) (widths 96/32/32/64/96),
+  one residual block per encoder level and two per decoder level; a 256×256 frame is 16×16 = 256 codes as in LWM.
+* A fixed 8192 × 64 codebook that is a product grid in its first six dimensions (finite scalar quantization, levels
+  5·5·5·4·4·4 = 8000; the last 192 rows repeat the first 192, so Euclidean argmin, which takes the first of equal
+  rows, never picks them and a sampled one still decodes): LWM's argmin over such a codebook is rounding each
+  coordinate to its level, which trains with a straight-through estimator and cannot collapse.
+* GroupNorm removes each group's image-wide mean and scale, so a group of one channel cannot carry a plain
+  background's colour. The encoder's and the decoder's last GroupNorm therefore see groups of three channels
+  (d, −d, K): their mean is K/3 whatever d is and, with K = 10, their scale moves by < 1 %; silu(y) − silu(−y) = y
+  then passes d through exactly. `STRUCTURED` convolutions keep that form while training.
+* Everything at 128² and 256² is fixed and linear: the encoder's front end copies RGB, splits 256² into four 128²
+  phases (space to depth) and averages them to 64²; the decoder's top upsamples the 128² RGB it learns to 256² by
+  nearest neighbour. Residual blocks there are exact identities (last conv zero). Training runs from 64² (encoder)
+  and up to 128² (decoder) only, on the same maths (`encode_latents(exact=False)`, `decode_latents(top=False)`).
+* It starts as an autoencoder of each patch's mean colour (codes' first three coordinates); training adds the
+  shapes' edges in the other three and inside the decoder.
+
+Parameters carry LWM's Flax names ('/' joined; kernels OIHW here, HWIO in the exported pickle).
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+GROUPS, EPS = 32, 1e-6
+HIDDEN, MULT, NUM_RES, Z, EMBED = 32, (3, 1, 1, 2, 3), 1, 64, 64
+LEVELS = len(MULT)
+FSQ_LEVELS = (5, 5, 5, 4, 4, 4)
+CODEBOOK_ROWS = 8192
+COLOR_DIMS = 3  # codes' first coordinates start as the patch's mean RGB
+REFERENCE = 10.0  # K of each (d, −d, K) group
+FIXED_LEVELS = (0, 1)  # 256² and 128²
+# Convolutions whose output keeps the (d, −d, K) groups: "shortcut" adds K, "branch" adds nothing to the third channel.
+STRUCTURED = {
+    f"decoder/UpsamplingBlock_{LEVELS - 1}/ResnetBlock_0/Conv_2": "shortcut",
+    f"encoder/DownsamplingBlock_{LEVELS - 1}/ResnetBlock_0/Conv_2": "shortcut",
+    f"encoder/DownsamplingBlock_{LEVELS - 1}/ResnetBlock_0/Conv_1": "branch",
+    "encoder/MidBlock_0/ResnetBlock_0/Conv_1": "branch",
+    "encoder/MidBlock_0/ResnetBlock_1/Conv_1": "branch",
+}
+
+
+def width(level: int) -> int:
+    return HIDDEN * MULT[level]
+
+
+def group_scale() -> float:
+    """GroupNorm's scale for a (d, −d, K) group with |d| ≲ 1: sqrt(2 E[d²] / 3 + 2 K² / 9) at E[d²] = 0.3."""
+    return float(np.sqrt(2 * 0.3 / 3 + 2 * REFERENCE ** 2 / 9))
+
+
+def fsq_codebook() -> np.ndarray:
+    """(8192, 64) float32: row i < 8000 is the grid point of mixed-radix index i (last level fastest), values evenly
+    spaced in [−1, 1]; rows from 8000 repeat rows from 0."""
+    values = [np.linspace(-1.0, 1.0, n, dtype=np.float32) for n in FSQ_LEVELS]
+    points = np.array(list(itertools.product(*values)), np.float32)
+    book = np.zeros((CODEBOOK_ROWS, EMBED), np.float32)
+    book[:len(points), :len(FSQ_LEVELS)] = points
+    book[len(points):, :len(FSQ_LEVELS)] = points[:CODEBOOK_ROWS - len(points)]
+    return book
+
+
+def _eye(cout, cin, k, pairs, gain=1.0) -> torch.Tensor:
+    """A conv kernel that copies input channel j to output channel i for each (i, j), centre tap only."""
+    w = torch.zeros(cout, cin, k, k)
+    for i, j in pairs:
+        w[i, j, k // 2, k // 2] = gain
+    return w
+
+
+class VqganNet(nn.Module):
+    def __init__(self, seed: int = 0):
+        super().__init__()
+        self.gen = torch.Generator().manual_seed(seed)
+        self.names: list = []
+        self.p = nn.ParameterDict()
+        self.frozen_blocks: set = set()
+        last = width(LEVELS - 1)
+        s = group_scale()
+
+        # Encoder: fixed front end, then a pooling network that starts by averaging each patch's colour.
+        self._set("encoder/Conv_0", _eye(HIDDEN, 3, 3, [(c, c) for c in range(3)]), fixed=True)
+        s2d = torch.zeros(width(0), width(0), 3, 3)  # taps (a, b) of the 2×2 window below-right
+        for p, (a, b) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+            for c in range(3):
+                s2d[3 * p + c, c, a, b] = 1.0
+        self._resnet("encoder/DownsamplingBlock_0/ResnetBlock_0", HIDDEN, width(0), frozen=True,
+                     shortcut=_eye(width(0), HIDDEN, 1, [(c, c) for c in range(3)]))
+        self._set("encoder/DownsamplingBlock_0/Downsample_0/Conv_0", s2d, fixed=True)
+        phases = 12
+        self._resnet("encoder/DownsamplingBlock_1/ResnetBlock_0", width(0), width(1), frozen=True,
+                     shortcut=_eye(width(1), width(0), 1, [(k, k) for k in range(phases)]))
+        self._set("encoder/DownsamplingBlock_1/Downsample_0/Conv_0", self._avg(width(1), phases), fixed=True)
+        self._resnet("encoder/DownsamplingBlock_2/ResnetBlock_0", width(1), width(2))
+        self._set("encoder/DownsamplingBlock_2/Downsample_0/Conv_0", self._avg(width(2), phases))
+        self._resnet("encoder/DownsamplingBlock_3/ResnetBlock_0", width(2), width(3),
+                     shortcut=_eye(width(3), width(2), 1, [(k, k) for k in range(width(2))]))
+        self._set("encoder/DownsamplingBlock_3/Downsample_0/Conv_0", self._avg(width(3), phases))
+        # Level 4 forms the (d, −d, K) groups: d_c = mean over the four phases of colour c.
+        mean = torch.zeros(last // 3, width(3), 1, 1)
+        for c in range(COLOR_DIMS):
+            for p in range(4):
+                mean[c, 3 * p + c] = 0.25
+        self._resnet(f"encoder/DownsamplingBlock_{LEVELS - 1}/ResnetBlock_0", width(3), last, shortcut=mean)
+        for j in range(2):
+            self._resnet(f"encoder/MidBlock_0/ResnetBlock_{j}", last, last)
+        self._norm("encoder/GroupNorm_0", last, centred=True)
+        # z_c = s · (silu(y_3c) − silu(y_3c+1)) = d_c for the colour dims; the others learn from small weights.
+        conv1 = self._rand(Z, last, 3, 0.02)
+        for c in range(COLOR_DIMS):
+            conv1[c] = 0
+            conv1[c, 3 * c, 1, 1], conv1[c, 3 * c + 1, 1, 1] = s, -s
+        self._set("encoder/Conv_1", conv1)
+        self._set("quant_conv", _eye(EMBED, Z, 1, [(k, k) for k in range(EMBED)]))
+
+        # Decoder: starts by spreading each code's colour over its patch.
+        self._set("post_quant_conv", _eye(Z, EMBED, 1, [(k, k) for k in range(Z)]))
+        self._set("decoder/Conv_0", _eye(last, Z, 3, [(k, k) for k in range(Z)]))
+        for j in range(2):
+            self._resnet(f"decoder/MidBlock_0/ResnetBlock_{j}", last, last)
+        cin = last
+        for level in reversed(range(LEVELS)):
+            block = f"decoder/UpsamplingBlock_{LEVELS - 1 - level}"
+            frozen = level in FIXED_LEVELS
+            for j in range(NUM_RES + 1):
+                cout = width(level)
+                shortcut = None
+                if cin != cout:
+                    if level == 0:  # the (d, −d, K) groups of the last GroupNorm, d = the learned 128² RGB
+                        shortcut = torch.zeros(cout // 3, cin, 1, 1)
+                        for c in range(3):
+                            shortcut[c, c] = 1.0
+                    else:
+                        shortcut = _eye(cout, cin, 1, [(k, k) for k in range(min(cin, cout))])
+                self._resnet(f"{block}/ResnetBlock_{j}", cin, cout, frozen=frozen, shortcut=shortcut,
+                             fixed_shortcut=frozen)
+                cin = cout
+            if level > 0:
+                # The upsample into 256² (level 1's) is fixed; the others start as plain nearest-neighbour copies.
+                self._set(f"{block}/Upsample_0/Conv_0", _eye(cin, cin, 3, [(k, k) for k in range(cin)]),
+                          fixed=level == 1)
+        self._norm("decoder/GroupNorm_0", width(0), centred=True, fixed=True)
+        out = torch.zeros(3, width(0), 3, 3)
+        for c in range(3):
+            out[c, 3 * c, 1, 1], out[c, 3 * c + 1, 1, 1] = s, -s
+        self._set("decoder/Conv_1", out, fixed=True)
+        self.register_buffer("codebook", torch.from_numpy(fsq_codebook()))
+        self.register_buffer("fsq_levels", torch.tensor(FSQ_LEVELS, dtype=torch.float32))
+
+    # ---- parameters
+    @staticmethod
+    def key(name: str) -> str:
+        return name.replace("/", "__")
+
+    def w(self, name: str) -> torch.Tensor:
+        value = self.p[self.key(name)]
+        path, leaf = name.rsplit("/", 1)
+        kind = STRUCTURED.get(path)
+        if kind is None:
+            return value
+        third = torch.full_like(value, REFERENCE) if leaf == "bias" and kind == "shortcut" else torch.zeros_like(value)
+        return torch.stack([value, -value, third], dim=1).reshape(-1, *value.shape[1:])
+
+    def _param(self, name: str, value: torch.Tensor, trainable: bool):
+        if name not in self.names:
+            self.names.append(name)
+        self.p[self.key(name)] = nn.Parameter(value.float(), requires_grad=trainable)
+
+    def _rand(self, cout, cin, k, std=None) -> torch.Tensor:
+        std = (1.0 / np.sqrt(cin * k * k)) if std is None else std
+        return torch.randn(cout, cin, k, k, generator=self.gen) * std
+
+    @staticmethod
+    def _avg(channels, used) -> torch.Tensor:
+        w = torch.zeros(channels, channels, 3, 3)
+        for k in range(used):
+            w[k, k, :2, :2] = 0.25
+        return w
+
+    def _set(self, path, kernel, fixed=False, bias=None):
+        self._param(f"{path}/kernel", kernel, not fixed)
+        self._param(f"{path}/bias", torch.zeros(kernel.shape[0]) if bias is None else bias, not fixed)
+
+    def _norm(self, path, c, centred=False, fixed=False):
+        # Centring the d and −d channels of (d, −d, K) groups: GroupNorm subtracts K/3 from them.
+        bias = torch.zeros(c)
+        if centred:
+            for g in range(c // 3):
+                bias[3 * g] = bias[3 * g + 1] = REFERENCE / 3 / group_scale()
+        self._param(f"{path}/scale", torch.ones(c), not fixed)
+        self._param(f"{path}/bias", bias, not fixed)
+
+    def _resnet(self, path, cin, cout, frozen=False, shortcut=None, fixed_shortcut=False):
+        self._norm(f"{path}/GroupNorm_0", cin, fixed=frozen)
+        self._set(f"{path}/Conv_0", self._rand(cout, cin, 3), fixed=frozen)
+        self._norm(f"{path}/GroupNorm_1", cout, fixed=frozen)
+        rows = cout // 3 if f"{path}/Conv_1" in STRUCTURED else cout
+        self._set(f"{path}/Conv_1", torch.zeros(rows, cout, 3, 3), fixed=frozen)  # zero: the block starts as its shortcut
+        if cin != cout:
+            rows = cout // 3 if f"{path}/Conv_2" in STRUCTURED else cout
+            self._set(f"{path}/Conv_2", shortcut if shortcut is not None else self._rand(rows, cin, 1),
+                      fixed=fixed_shortcut)
+        if frozen:
+            self.frozen_blocks.add(path)
+
+    # ---- layers
+    def conv(self, x, path, stride=1, padding=None):
+        kernel = self.w(f"{path}/kernel")
+        pad = kernel.shape[-1] // 2 if padding is None else padding
+        return F.conv2d(x, kernel, self.w(f"{path}/bias"), stride=stride, padding=pad)
+
+    def norm(self, x, path):
+        return F.group_norm(x, GROUPS, self.w(f"{path}/scale"), self.w(f"{path}/bias"), eps=EPS)
+
+    def resnet(self, x, path, exact=True):
+        shortcut = self.conv(x, f"{path}/Conv_2") if self.key(f"{path}/Conv_2/kernel") in self.p else x
+        if path in self.frozen_blocks and not exact:
+            return shortcut  # its branch is exactly zero
+        h = self.conv(F.silu(self.norm(x, f"{path}/GroupNorm_0")), f"{path}/Conv_0")
+        h = self.conv(F.silu(self.norm(h, f"{path}/GroupNorm_1")), f"{path}/Conv_1")
+        return shortcut + h
+
+    def downsample(self, x, level):
+        return self.conv(F.pad(x, (0, 1, 0, 1)), f"encoder/DownsamplingBlock_{level}/Downsample_0/Conv_0",
+                         stride=2, padding=0)
+
+    # ---- encoder / quantizer / decoder (NCHW, pixels in [-1, 1])
+    def encode_latents(self, x, exact=True):
+        """quant_conv output (B, 64, 16, 16). exact=False computes the fixed 256²/128² front end as the copies and
+        averages it is (same values), then the trained levels."""
+        if exact:
+            x = self.conv(x, "encoder/Conv_0")
+            first = 0
+        else:
+            b = x.shape[0]
+            phases = x.view(b, 3, 128, 2, 128, 2).permute(0, 3, 5, 1, 2, 4).reshape(b, 12, 128, 128)
+            x = F.avg_pool2d(phases, 2)
+            x = torch.cat([x, x.new_zeros(b, width(1) - 12, 64, 64)], dim=1)
+            first = 2
+        for level in range(first, LEVELS):
+            for j in range(NUM_RES):
+                x = self.resnet(x, f"encoder/DownsamplingBlock_{level}/ResnetBlock_{j}", exact)
+            if level < LEVELS - 1:
+                x = self.downsample(x, level)
+        for j in range(2):
+            x = self.resnet(x, f"encoder/MidBlock_0/ResnetBlock_{j}", exact)
+        x = self.conv(F.silu(self.norm(x, "encoder/GroupNorm_0")), "encoder/Conv_1")
+        return self.conv(x, "quant_conv")
+
+    def quantize(self, z):
+        """Straight-through grid rounding of the first six latent dims; (quantized latents, codes (B, 16, 16))."""
+        dims = len(FSQ_LEVELS)
+        head = z[:, :dims]
+        scale = (self.fsq_levels - 1).view(1, dims, 1, 1) / 2
+        idx = torch.round((head.clamp(-1, 1) + 1) * scale)
+        q = head + (idx / scale - 1 - head).detach()
+        codes = torch.zeros_like(idx[:, 0], dtype=torch.long)
+        for d in range(dims):
+            codes = codes * FSQ_LEVELS[d] + idx[:, d].long()
+        return torch.cat([q, torch.zeros_like(z[:, dims:])], dim=1), codes
+
+    def decode_latents(self, q, top=True, exact=True):
+        """Pixels (B, 3, 256, 256), not clipped; top=False stops at the learned 128² RGB (B, 3, 128, 128)."""
+        x = self.conv(q, "post_quant_conv")
+        x = self.conv(x, "decoder/Conv_0")
+        for j in range(2):
+            x = self.resnet(x, f"decoder/MidBlock_0/ResnetBlock_{j}", exact)
+        for level in reversed(range(LEVELS)):
+            block = f"decoder/UpsamplingBlock_{LEVELS - 1 - level}"
+            if level == 1 and not top:
+                return x[:, :3]
+            for j in range(NUM_RES + 1):
+                x = self.resnet(x, f"{block}/ResnetBlock_{j}", exact)
+            if level > 0:
+                x = self.conv(F.interpolate(x, scale_factor=2, mode="nearest"), f"{block}/Upsample_0/Conv_0")
+        return self.conv(F.silu(self.norm(x, "decoder/GroupNorm_0")), "decoder/Conv_1")
+
+    def decode_codes(self, codes):
+        q = self.codebook[codes].permute(0, 3, 1, 2)
+        return torch.clamp(self.decode_latents(q), -1, 1)
+
+    # ---- export
+    def flax_params(self) -> dict:
+        """{flax name: float32 ndarray}, HWIO kernels. quant_conv's unused output dims are exactly zero, so the
+        Euclidean argmin over the codebook is the grid rounding of the first six."""
+        out = {}
+        for name in self.names:
+            a = self.w(name).detach().cpu().numpy().astype(np.float32).copy()
+            if name.startswith("quant_conv/"):
+                a[len(FSQ_LEVELS):] = 0
+            if name.endswith("/kernel"):
+                a = np.ascontiguousarray(a.transpose(2, 3, 1, 0))  # OIHW -> HWIO
+            out[name] = a
+        out["quantize/embeddings"] = fsq_codebook()
+        return out
