@@ -38,7 +38,6 @@ def _templates(h: int, w: int) -> dict:
     return {
         "circle": (u - 0.5) ** 2 + (v - 0.5) ** 2 <= 0.25,
         "square": np.ones((h, w), bool),
-        "triangle": np.maximum(np.abs(u - 0.5) * 2 - v, np.abs(u - 0.5) * 2 - (1 - v)) <= 0,
     }
 
 

@@ -85,6 +85,29 @@ def question(rng, kind, objects, shape, color, direction):
     return C.direction_question(rng, shape, single), direction
 
 
+class FastEncoder:
+    """The exported VQGAN's encoder through vqgan_net's fast path (the fixed 256²/128² front end computed as what it
+    is: ~30× faster than the reference at full resolution), checked code for code against the reference."""
+
+    def __init__(self, vq, model_dir: str, log):
+        import pickle
+        from lwmref import vqgan as V
+        from vqgan_net import VqganNet
+        with open(os.path.join(model_dir, "vqgan"), "rb") as f:
+            self.net = VqganNet.from_flax(V.flatten(pickle.load(f)))
+        rng = np.random.default_rng(999)
+        probe = np.stack([world.render(world.sample_scene(rng)) for _ in range(4)])
+        if not np.array_equal(self.encode(augment.to_model(probe)), vq.encode(augment.to_model(probe))):
+            raise SystemExit("the fast encoder disagrees with the reference VQGAN on the probe scenes")
+        log("fast encoder: the same codes as the reference VQGAN on 4 probe scenes")
+
+    @torch.no_grad()
+    def encode(self, frames: np.ndarray) -> np.ndarray:
+        """(N, 256, 256, 3) in [-1, 1] -> (N, 16, 16) codes."""
+        x = torch.from_numpy(np.ascontiguousarray(frames, np.float32)).permute(0, 3, 1, 2).contiguous()
+        return self.net.quantize(self.net.encode_latents(x, exact=False))[1].numpy().astype(np.int32)
+
+
 def file_like(rng, pixels: np.ndarray) -> np.ndarray:
     """Images stay lossless (PNG); clip frames go through JPEG at quality 80 as a stand-in for H.264."""
     if len(pixels) == 1:
@@ -92,7 +115,7 @@ def file_like(rng, pixels: np.ndarray) -> np.ndarray:
     return np.stack([augment.jpeg(f, 80) for f in pixels])
 
 
-def eval_questions(lm, vq, sp, n: int, seed: int, log) -> dict:
+def eval_questions(lm, encoder, sp, n: int, seed: int, log) -> dict:
     rng = np.random.default_rng(seed)
     table = {}
     cases = [("images", False, k) for k in ("color", "shape", "count")] + \
@@ -106,7 +129,7 @@ def eval_questions(lm, vq, sp, n: int, seed: int, log) -> dict:
                     # "What shape is it?" is asked of one-object scenes.
                     pixels, objects, shape, color, direction = make_single(make, rng, clip)
                 q, expected = question(rng, kind, objects, shape, color, direction)
-                codes = vq.encode(augment.to_model(file_like(rng, pixels))).reshape(len(pixels), -1)
+                codes = encoder.encode(augment.to_model(file_like(rng, pixels))).reshape(len(pixels), -1)
                 answer = lm.answer(S.vision_chat(sp, q, codes, None))
                 ok = score(kind, answer, expected)
                 right += ok
@@ -122,6 +145,31 @@ def make_single(make, rng, clip):
         case = make(rng, "shape", clip)
         if case[1] == 1:
             return case
+
+
+# ---------------------------------------------------------------- VQGAN
+
+def eval_vqgan(vq, encoder, n: int, seed: int, log) -> dict:
+    """Round trips through the exported VQGAN: PSNR, and how often the judge reads the decoded scene's colour and
+    shape as it reads the original's (an upper bound for generation, which goes through the same decoder)."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for source in ("world (held-out)", "independent renderer"):
+        psnr, same = [], 0
+        for _ in range(n):
+            if source.startswith("world"):
+                pixels = world.render_clip(world.sample_scene(rng, 1))
+            else:
+                items, background, scale = R.scene(rng, 1, 1)
+                pixels = R.clip(items, background, 1, scale)
+            decoded = world_image(vq, encoder.encode(augment.to_model(pixels)).reshape(1, -1))
+            mse = np.mean((decoded[0].astype(np.float64) - pixels[0]) ** 2)
+            psnr.append(10 * np.log10(255.0 ** 2 / max(mse, 1e-9)))
+            a, b = classify.judge(pixels[0]), classify.judge(decoded[0])
+            same += a["color"] == b["color"] and a["shape"] == b["shape"]
+        out[source] = {"psnr_db": float(np.median(psnr)), "judged_same": same, "n": n}
+        log(f"vqgan {source:22s} median PSNR {np.median(psnr):.1f} dB, judged the same {same}/{n}")
+    return out
 
 
 # ---------------------------------------------------------------- needles
@@ -187,7 +235,7 @@ def main() -> int:
     ap.add_argument("--needle-rounds", type=int, default=3)
     ap.add_argument("--gen-seeds", type=int, default=2)
     ap.add_argument("--video-seeds", type=int, default=6)
-    ap.add_argument("--only", default="questions,needle,generation")
+    ap.add_argument("--only", default="vqgan,questions,needle,generation")
     ap.add_argument("--save", default=None, help="directory for the generated images")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
@@ -198,12 +246,15 @@ def main() -> int:
         print(f"[{time.time() - start:6.0f}s] {msg}", flush=True)
 
     params, shape, vq = export.load(args.model)
+    encoder = FastEncoder(vq, args.model, log)
     sp = spm.SentencePieceProcessor(model_file=os.path.join(args.model, "tokenizer.model"))
     lm = Lm(params, shape, sp)
     report = {}
     only = set(args.only.split(","))
+    if "vqgan" in only:
+        report["vqgan"] = eval_vqgan(vq, encoder, 24, 1000, log)
     if "questions" in only:
-        table = eval_questions(lm, vq, sp, args.n, 1001, log)
+        table = eval_questions(lm, encoder, sp, args.n, 1001, log)
         report["questions"] = [{"source": s, "media": m, "type": k, "right": r, "n": n, "misses": ex}
                                for (s, m, k), (r, n, ex) in table.items()]
     if "needle" in only:

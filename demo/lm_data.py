@@ -43,12 +43,15 @@ IMAGE_QUESTIONS = {"color": 0.35, "shape": 0.25, "count": 0.3, "direction": 0.1}
 CLIP_QUESTIONS = {"color": 0.2, "shape": 0.12, "count": 0.13, "direction": 0.55}
 
 
-def vision_qa(sp, rng, pool, per_item: int, weights: dict) -> list:
+def vision_qa(sp, rng, pool, per_item: int, weights: dict, max_turns: int = 4) -> list:
+    """`per_item` conversations about each scene, of 1 to `max_turns` questions: the frames cost the same for one
+    answer or several."""
     out = []
     for scene, codes in pool:
         for _ in range(per_item):
-            q, a = scene_question(rng, scene, weights)
-            out.append(("qa", S.vision_chat(sp, q, codes, a)))
+            turns = [scene_question(rng, scene, weights) for _ in range(int(rng.integers(1, max_turns + 1)))]
+            (q, a), rest = turns[0], tuple(turns[1:])
+            out.append(("qa", S.vision_chat(sp, q, codes, a, rest)))
     return out
 
 
@@ -104,7 +107,7 @@ def needle_samples(sp, rng, n: int) -> list:
     out = []
     for _ in range(n):
         r = rng.random()
-        tokens = int(rng.uniform(80, 600) if r < 0.45 else rng.uniform(600, 1500) if r < 0.75 else rng.uniform(1500, 3900))
+        tokens = int(rng.uniform(60, 500) if r < 0.5 else rng.uniform(500, 1500) if r < 0.8 else rng.uniform(1500, 3900))
         count = 1 if rng.random() < 0.75 else int(rng.integers(2, 4))
         cities = list(rng.choice(C.CITIES, count, replace=False))
         needles = [(str(c), int(rng.integers(10 ** 6, 10 ** 7)), float(rng.random())) for c in cities]

@@ -63,12 +63,15 @@ class Seq:
 
 # ---------------------------------------------------------------- layouts
 
-def vision_chat(sp, question: str, frames: np.ndarray, answer: str | None) -> Seq:
-    """LWM's vision chat prompt (§2.4) and, for training, the answer and EOS with a text loss."""
+def vision_chat(sp, question: str, frames: np.ndarray, answer: str | None, followups: tuple = ()) -> Seq:
+    """LWM's vision chat prompt (§2.4) and, for training, the answer and EOS with a text loss, then follow-up
+    (question, answer) turns about the same frames in the Vicuna layout of text chat."""
     s = Seq(sp).text(f"{C.SYSTEM} USER: {question}\n").text("<vision>").vis(vision_tokens(frames))
     s.text("</vision>").text(" ASSISTANT:")
     if answer is not None:
         s.text(answer, loss=True).eos()
+    for q, a in followups:
+        s.text(f"USER: {q} ASSISTANT:").text(a, loss=True).eos()
     return s
 
 

@@ -48,7 +48,7 @@ def train(config: LmConfig, items: list, batch_lists: list, seed: int, lr: float
                             lr=lr, betas=(0.9, 0.95))
     steps = len(batch_lists)
     start, tokens = time.time(), 0
-    recent = {"text": [], "vision": []}
+    recent = {}  # (kind, text|vision) -> recent losses
     for step, batch in enumerate(batch_lists):
         scale = min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / steps)))
         for g in opt.param_groups:
@@ -61,11 +61,12 @@ def train(config: LmConfig, items: list, batch_lists: list, seed: int, lr: float
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         tokens += ids.numel()
+        kind = items[batch[0]][0]  # batches hold one kind
         for name, value in (("text", text_loss), ("vision", vision_loss)):
             if value is not None:
-                recent[name].append(value.item())
+                recent.setdefault((kind, name), []).append(value.item())
         if (step + 1) % 100 == 0 or step == steps - 1:
             elapsed = time.time() - start
-            log(f"lm step {step + 1}/{steps} text {np.mean(recent['text'][-100:] or [0]):.3f} "
-                f"vision {np.mean(recent['vision'][-100:] or [0]):.3f} {tokens / elapsed:.0f} tok/s {elapsed:.0f}s")
+            means = " ".join(f"{k}/{n} {np.mean(v[-50:]):.3f}" for (k, n), v in sorted(recent.items()))
+            log(f"lm step {step + 1}/{steps} {means} {tokens / elapsed:.0f} tok/s {elapsed:.0f}s")
     return model

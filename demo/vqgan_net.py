@@ -286,7 +286,22 @@ class VqganNet(nn.Module):
         q = self.codebook[codes].permute(0, 3, 1, 2)
         return torch.clamp(self.decode_latents(q), -1, 1)
 
-    # ---- export
+    # ---- export and import
+    @classmethod
+    def from_flax(cls, flat: dict) -> "VqganNet":
+        """The network of an exported {flax name: HWIO ndarray} tree (the inverse of flax_params), for its fast
+        encoder; structured kernels keep their first of every three output rows."""
+        net = cls()
+        with torch.no_grad():
+            for name in net.names:
+                a = torch.from_numpy(np.asarray(flat[name], np.float32))
+                if name.endswith("/kernel"):
+                    a = a.permute(3, 2, 0, 1)  # HWIO -> OIHW
+                if name.rsplit("/", 1)[0] in STRUCTURED:
+                    a = a[0::3]
+                net.p[net.key(name)].copy_(a)
+        return net.eval()
+
     def flax_params(self) -> dict:
         """{flax name: float32 ndarray}, HWIO kernels. quant_conv's unused output dims are exactly zero, so the
         Euclidean argmin over the codebook is the grid rounding of the first six."""
