@@ -19,13 +19,6 @@ import haystack  # noqa: E402
 import vqgan_net  # noqa: E402
 
 
-def vision_shape(config) -> VisionShape:
-    """The model's shape as the independent reference (test/scripts/lwmref) reads it."""
-    return VisionShape(layers=config.layers, hidden=config.hidden, heads=config.heads,
-                       intermediate=config.intermediate, vocab=config.vocab, theta=config.theta, eps=config.eps,
-                       max_sequence_length=config.max_sequence_length)
-
-
 def vqgan_config() -> V.VqganConfig:
     return V.VqganConfig("demo", hidden=vqgan_net.HIDDEN, mult=vqgan_net.MULT, num_res_blocks=vqgan_net.NUM_RES,
                          z_channels=vqgan_net.Z, num_embeddings=vqgan_net.CODEBOOK_ROWS, embed_dim=vqgan_net.EMBED)

@@ -282,10 +282,6 @@ class VqganNet(nn.Module):
                 x = self.conv(F.interpolate(x, scale_factor=2, mode="nearest"), f"{block}/Upsample_0/Conv_0")
         return self.conv(F.silu(self.norm(x, "decoder/GroupNorm_0")), "decoder/Conv_1")
 
-    def decode_codes(self, codes):
-        q = self.codebook[codes].permute(0, 3, 1, 2)
-        return torch.clamp(self.decode_latents(q), -1, 1)
-
     # ---- export and import
     @classmethod
     def from_flax(cls, flat: dict) -> "VqganNet":

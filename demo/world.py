@@ -1,12 +1,12 @@
 """The demo model's world: 256×256 scenes and short clips of simple shapes in named colours on plain backgrounds.
 
-A scene is data (shapes, colours, positions, motion); `render` draws one frame of it with numpy by supersampled
-inside tests, so edges are antialiased by 1×–4× supersampling (1× = hard edges). The evaluation draws its scenes with
+A scene is data (shapes, colours, positions, motion); `render` draws one frame of it with numpy, testing 1×–4×
+supersamples of each pixel against each shape, so edges are antialiased (1× = hard edges). The evaluation draws its scenes with
 an independent renderer (`eval_render.py`, Pillow) and other size and position ranges.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -206,7 +206,3 @@ def render(scene: Scene, frame: int = 0) -> np.ndarray:
 def render_clip(scene: Scene) -> np.ndarray:
     """(frames, 256, 256, 3) uint8."""
     return np.stack([render(scene, f) for f in range(scene.frames)])
-
-
-def with_supersample(scene: Scene, ss: int) -> Scene:
-    return replace(scene, supersample=ss)

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -27,9 +26,8 @@ final class AtomicFiles {
             } else {
                 Files.createFile(tmp);
             }
-        } catch (UnsupportedOperationException | FileAlreadyExistsException e) {
-            Files.deleteIfExists(tmp);
-            Files.createFile(tmp);
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(tmp); // no POSIX permissions on this file system
         }
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes);
