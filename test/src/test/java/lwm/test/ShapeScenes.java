@@ -18,21 +18,21 @@ import lwm.media.RgbImage;
  * The demo model's world drawn by Java2D (antialiased), a renderer of its own: PNG images and H.264 clips of named
  * shapes on plain backgrounds, for asking the real demo model about them end to end.
  */
-final class ShapeScenes {
-    static final int SIZE = 256;
+public final class ShapeScenes {
+    public static final int SIZE = 256;
 
-    enum Kind { CIRCLE, SQUARE, TRIANGLE }
+    public enum Kind { CIRCLE, SQUARE, TRIANGLE }
 
     /** A shape of full width {@code size} centred at (x, y) in frame 0, moving (dx, dy) pixels per frame. */
-    record Shape(Kind kind, Color color, double x, double y, double size, double dx, double dy) {
-        static Shape still(Kind kind, Color color, double x, double y, double size) {
+    public record Shape(Kind kind, Color color, double x, double y, double size, double dx, double dy) {
+        public static Shape still(Kind kind, Color color, double x, double y, double size) {
             return new Shape(kind, color, x, y, size, 0, 0);
         }
     }
 
     private ShapeScenes() {}
 
-    static BufferedImage draw(Color background, List<Shape> shapes, int frame) {
+    public static BufferedImage draw(Color background, List<Shape> shapes, int frame) {
         BufferedImage image = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -60,12 +60,12 @@ final class ShapeScenes {
         return image;
     }
 
-    static Path png(Path file, Color background, List<Shape> shapes) throws IOException {
+    public static Path png(Path file, Color background, List<Shape> shapes) throws IOException {
         ImageIO.write(draw(background, shapes, 0), "png", file.toFile());
         return file;
     }
 
-    static Path mp4(Path file, Color background, List<Shape> shapes, int frames) {
+    public static Path mp4(Path file, Color background, List<Shape> shapes, int frames) {
         try (Mp4Writer writer = new Mp4Writer(file, SIZE, SIZE, 4)) {
             for (int f = 0; f < frames; f++) {
                 BufferedImage image = draw(background, shapes, f);

@@ -9,29 +9,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import lwm.app.chat.ChatOptions;
+import lwm.app.ingest.AttachmentEncoder;
 import lwm.app.ingest.CachedCodes;
-import lwm.app.ingest.CodeCache;
-import lwm.app.ingest.ContentHash;
-import lwm.app.ingest.FastestFrameEncoder;
-import lwm.app.ingest.FrameEncoder;
 import lwm.app.ingest.IngestionEvent;
 import lwm.app.ingest.IngestionJob;
-import lwm.app.ingest.LocalFrameEncoder;
-import lwm.app.ingest.RemoteFrameEncoder;
-import lwm.app.ingest.WeightsId;
+import lwm.app.engine.Engines;
 import lwm.engine.generate.CancellationToken;
 import lwm.engine.generate.GenerationListener;
 import lwm.engine.generate.GenerationRequest;
 import lwm.engine.generate.GenerationResult;
 import java.io.IOException;
 import lwm.engine.generate.SamplingParams;
-import lwm.engine.remote.RemoteVqgan;
-import lwm.engine.route.Route;
 import lwm.engine.route.RoutingDecision;
 import lwm.engine.tokenizer.LlamaTokenizer;
 import lwm.engine.tokenizer.VisionPrompt;
 import lwm.engine.tokenizer.VisionTokens;
-import lwm.engine.vqgan.Vqgan;
 import lwm.media.SamplingPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,9 +38,6 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "ask", mixinStandardHelpOptions = true, description = "Ask the model about images and videos.")
 final class AskCommand implements Callable<Integer> {
-    /** LWM's vision chat decoding (reference/lwm.md §4.3: temperature 0.2, top-k 50). */
-    private static final SamplingParams VISION_CHAT = SamplingParams.sampling(0.2f, 50, 1f, 0);
-    private static final long CACHE_BYTES = 2L << 30;
 
     @Spec
     CommandSpec spec;
@@ -84,7 +74,7 @@ final class AskCommand implements Callable<Integer> {
     int maxNewTokens;
 
     @Option(names = "--cache", paramLabel = "DIR", description = "Where VQGAN codes are cached (default: ~/.cache/lwm-desktop/codes).")
-    Path cacheDir = Path.of(System.getProperty("user.home"), ".cache", "lwm-desktop", "codes");
+    Path cacheDir = AttachmentEncoder.defaultCacheDir();
 
     @Option(names = "--json", description = "Print one JSON object with frame timestamps, token counts and timings.")
     boolean json;
@@ -96,17 +86,14 @@ final class AskCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        SamplingParams params = sampling.resolve(VISION_CHAT);
+        SamplingParams params = sampling.resolve(ChatOptions.lwmDefaults().sampling());
         SamplingPolicy policy = frameOptions.policy();
-        try (Engines engines = new Engines(modelOptions, backendOptions)) {
+        try (Engines engines = new Engines(backendOptions.settings(modelOptions))) {
             if (!engines.footprint().vision()) {
                 throw new IllegalArgumentException(modelOptions.dir() + ": a text-only model; images and videos need "
                         + "an LWM vision model (LWM-Chat)");
             }
-            LlamaTokenizer tokenizer = engines.tokenizer();
-            if (tokenizer == null) {
-                throw new IllegalArgumentException(modelOptions.dir().resolve("tokenizer.model") + ": not found");
-            }
+            LlamaTokenizer tokenizer = engines.requireTokenizer("ask");
             // Route on the planned size before any decoding or encoding: it decides where frames are encoded too.
             Engines.Chosen chosen = engines.choose(plannedPromptTokens(tokenizer, policy), maxNewTokens);
             List<CachedCodes> encoded = encode(engines, chosen, policy, err);
@@ -115,7 +102,7 @@ final class AskCommand implements Callable<Integer> {
             VisionPrompt prompt = VisionPrompt.chat(tokenizer, question, frames);
             GenerationRequest request = GenerationRequest.of(prompt.ids(), maxNewTokens, params)
                     .withVisionMask(prompt.visionMask());
-            GenerationListener listener = Engines.notices(err, json ? GenerationListener.NONE : GenerateCommand.streamTo(out));
+            GenerationListener listener = Terminal.notices(err, json ? GenerationListener.NONE : Terminal.streamTo(out));
             GenerationResult result = chosen.generate(request, listener, new CancellationToken());
             if (json) {
                 out.println(toJson(result, encoded, chosen.decision()));
@@ -136,24 +123,14 @@ final class AskCommand implements Callable<Integer> {
         return VisionPrompt.length(tokenizer, question, frames);
     }
 
-    /**
-     * VQGAN codes of every attachment: from the cache, else encoded here, or, when the request runs on a backend with
-     * the same VQGAN weights, on whichever of the two measures faster.
-     */
+    /** VQGAN codes of every attachment (see {@link AttachmentEncoder}: cached, local or on the backend). */
     private List<CachedCodes> encode(Engines engines, Engines.Chosen chosen, SamplingPolicy policy, PrintWriter err)
             throws IOException {
-        Path vqganFile = VqganFiles.find(modelOptions.dir());
         List<CachedCodes> encoded = new ArrayList<>();
-        try (Vqgan vqgan = Vqgan.load(vqganFile, engines.precision())) {
-            FrameEncoder encoder = new LocalFrameEncoder(vqgan);
-            RemoteVqgan remote = chosen.decision().route() == Route.REMOTE ? engines.remote().vqgan() : null;
-            if (remote != null && remote.weightsSha256().equals(ContentHash.sha256(vqganFile))) {
-                encoder = new FastestFrameEncoder(encoder, new RemoteFrameEncoder(remote,
-                        engines.remote().config().baseUrl().toString()), message -> report(err, new IngestionEvent.Warning(message)));
-            }
-            IngestionJob job = new IngestionJob(encoder, WeightsId.of(vqganFile), new CodeCache(cacheDir, CACHE_BYTES));
+        try (AttachmentEncoder encoder = new AttachmentEncoder(engines, cacheDir)) {
             for (Path file : attachments) {
-                encoded.add(job.run(file, policy, event -> report(err, event), new CancellationToken()));
+                encoded.add(encoder.encode(file, policy, chosen.decision().route(), event -> report(err, event),
+                        new CancellationToken()));
             }
         }
         return encoded;

@@ -5,6 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import lwm.app.engine.EngineSettings;
+import lwm.app.engine.MemorySize;
+import lwm.engine.model.Precision;
 import lwm.engine.remote.BackendConfig;
 import lwm.engine.route.EngineRouter;
 import picocli.CommandLine.Option;
@@ -61,29 +64,18 @@ final class BackendOptions {
         }
     }
 
-    /** The local memory budget in bytes. */
-    long budget(long physicalMemory) {
-        if (memoryBudget == null) {
-            return EngineRouter.defaultBudget(physicalMemory);
-        }
-        String value = memoryBudget.strip().toUpperCase(Locale.ROOT);
-        long unit = switch (value.isEmpty() ? ' ' : value.charAt(value.length() - 1)) {
-            case 'K' -> 1L << 10;
-            case 'M' -> 1L << 20;
-            case 'G' -> 1L << 30;
-            case 'T' -> 1L << 40;
-            default -> 1;
-        };
-        String digits = unit == 1 ? value : value.substring(0, value.length() - 1);
+    /** The engines' settings for the model of {@code model}. */
+    EngineSettings settings(ModelOptions model) throws IOException {
+        Precision precision = model.precision == null ? null : Precision.parse(model.precision);
+        return new EngineSettings(model.dir(), precision, config(), mode(), budget());
+    }
+
+    /** The local memory budget in bytes, 0 for the default. */
+    private long budget() {
         try {
-            double amount = Double.parseDouble(digits);
-            if (!(amount > 0)) {
-                throw new NumberFormatException();
-            }
-            return (long) (amount * unit);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--memory-budget must be a positive size like 12G or 512M, got '"
-                    + memoryBudget + "'");
+            return memoryBudget == null ? 0 : MemorySize.parse(memoryBudget);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--memory-budget: " + e.getMessage());
         }
     }
 }

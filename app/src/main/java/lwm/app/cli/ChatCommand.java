@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import lwm.app.chat.ChatOptions;
+import lwm.app.engine.Engines;
 import lwm.engine.generate.CancellationToken;
 import lwm.engine.generate.GenerationRequest;
 import lwm.engine.generate.GenerationResult;
@@ -25,9 +27,6 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = "Chat with the model in the terminal. /reset forgets the conversation, /exit (or end of input) quits.")
 final class ChatCommand implements Callable<Integer> {
-    /** LWM's chat decoding defaults (reference/lwm.md §4.3: temperature 0.2, top-k 50). */
-    private static final SamplingParams CHAT_DEFAULTS = SamplingParams.sampling(0.2f, 50, 1f, 0);
-
     @Spec
     CommandSpec spec;
 
@@ -51,12 +50,9 @@ final class ChatCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        SamplingParams params = sampling.resolve(CHAT_DEFAULTS);
-        try (Engines engines = new Engines(modelOptions, backendOptions)) {
-            LlamaTokenizer tokenizer = engines.tokenizer();
-            if (tokenizer == null) {
-                throw new IllegalArgumentException(modelOptions.dir().resolve("tokenizer.model") + ": not found; chat needs a tokenizer");
-            }
+        SamplingParams params = sampling.resolve(ChatOptions.lwmDefaults().sampling());
+        try (Engines engines = new Engines(backendOptions.settings(modelOptions))) {
+            LlamaTokenizer tokenizer = engines.requireTokenizer("chat");
             BufferedReader in = new BufferedReader(new InputStreamReader(parent.in, StandardCharsets.UTF_8));
             List<ChatPrompt.Turn> history = new ArrayList<>();
             while (true) {
@@ -76,7 +72,7 @@ final class ChatCommand implements Callable<Integer> {
                 int[] prompt = ChatPrompt.textChat(tokenizer, history, line);
                 Engines.Chosen chosen = engines.choose(prompt.length, maxNewTokens);
                 GenerationResult result = chosen.generate(GenerationRequest.of(prompt, maxNewTokens, params),
-                        Engines.notices(err, GenerateCommand.streamTo(out)), new CancellationToken());
+                        Terminal.notices(err, Terminal.streamTo(out)), new CancellationToken());
                 out.println();
                 err.println(Summary.of(result.stats()));
                 history.add(new ChatPrompt.Turn(line, result.text().strip(), withoutEos(result.generatedIds())));

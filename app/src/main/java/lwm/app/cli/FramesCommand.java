@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import lwm.app.ingest.VqganFiles;
 import lwm.engine.model.Precision;
 import lwm.engine.vqgan.Vqgan;
 import lwm.media.FrameSampler;

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import lwm.app.engine.Engines;
 import lwm.engine.generate.CancellationToken;
-import lwm.engine.generate.GenerationEvent;
 import lwm.engine.generate.GenerationListener;
 import lwm.engine.generate.GenerationRequest;
 import lwm.engine.generate.GenerationResult;
@@ -63,11 +63,11 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         SamplingParams params = sampling.resolve(SamplingParams.greedyDecoding());
         PrintWriter err = spec.commandLine().getErr();
-        try (Engines engines = new Engines(modelOptions, backendOptions)) {
+        try (Engines engines = new Engines(backendOptions.settings(modelOptions))) {
             int[] prompt = promptIds(engines.tokenizer());
             Engines.Chosen chosen = engines.choose(prompt.length, maxNewTokens);
             GenerationRequest request = GenerationRequest.of(prompt, maxNewTokens, params).withTopLogits(json ? TOP_LOGITS : 0);
-            GenerationListener listener = Engines.notices(err, json ? GenerationListener.NONE : streamTo(out));
+            GenerationListener listener = Terminal.notices(err, json ? GenerationListener.NONE : Terminal.streamTo(out));
             GenerationResult result = chosen.generate(request, listener, new CancellationToken());
             if (json) {
                 out.println(toJson(result, engines.precision(), chosen.decision()));
@@ -92,15 +92,6 @@ final class GenerateCommand implements Callable<Integer> {
         ids[0] = tokenizer.bos();
         System.arraycopy(encoded, 0, ids, 1, encoded.length);
         return ids;
-    }
-
-    static GenerationListener streamTo(PrintWriter out) {
-        return event -> {
-            if (event instanceof GenerationEvent.TokenGenerated) {
-                out.print(((GenerationEvent.TokenGenerated) event).textDelta());
-                out.flush();
-            }
-        };
     }
 
     private static String toJson(GenerationResult result, Precision precision, RoutingDecision decision)

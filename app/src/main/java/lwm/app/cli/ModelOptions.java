@@ -1,10 +1,7 @@
 package lwm.app.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import lwm.app.model.DemoModel;
-import lwm.engine.tokenizer.LlamaTokenizer;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that load a model. */
@@ -24,11 +21,5 @@ final class ModelOptions {
             model = DemoModel.locate();
         }
         return model;
-    }
-
-    /** The tokenizer in {@code modelDir}, or null when the directory has none. */
-    static LlamaTokenizer tokenizer(Path modelDir) throws IOException {
-        Path file = modelDir.resolve("tokenizer.model");
-        return Files.exists(file) ? LlamaTokenizer.load(file) : null;
     }
 }

@@ -1,5 +1,6 @@
 package lwm.engine.tokenizer;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -44,23 +45,11 @@ public final class ChatPrompt {
 
     /** Prompt ids for {@code question} after {@code history} (oldest first; empty for a single turn). */
     public static int[] textChat(LlamaTokenizer tokenizer, List<Turn> history, String question) {
-        Objects.requireNonNull(question, "question");
-        PromptBuilder prompt = new PromptBuilder(tokenizer);
-        String system = SYSTEM + " ";
+        List<ConversationPrompt.Turn> turns = new ArrayList<>();
         for (Turn turn : history) {
-            prompt.text(system + userTurn(turn.question()));
-            if (turn.answerIds() != null) {
-                prompt.textIds(turn.answerIds());
-            } else {
-                prompt.text(turn.answer());
-            }
-            prompt.eos();
-            system = "";
+            turns.add(new ConversationPrompt.Turn(turn.question(), List.of(), turn.answer(), turn.answerIds()));
         }
-        return prompt.text(system + userTurn(question)).build();
-    }
-
-    private static String userTurn(String question) {
-        return "USER: " + question + " ASSISTANT:";
+        turns.add(ConversationPrompt.Turn.ask(question, List.of()));
+        return ConversationPrompt.build(tokenizer, turns).ids();
     }
 }

@@ -1,7 +1,6 @@
 package lwm.engine.tokenizer;
 
 import java.util.List;
-import java.util.Objects;
 
 /**
  * LWM's vision-chat prompt (reference/lwm.md §2.4, {@code vision_chat.py}), with the one-BOS convention of §2.6:
@@ -29,25 +28,10 @@ public record VisionPrompt(int[] ids, boolean[] visionMask, int[] attachmentStar
      *     frame and code)
      */
     public static VisionPrompt chat(LlamaTokenizer tokenizer, String question, List<List<int[]>> attachments) {
-        Objects.requireNonNull(question, "question");
         if (attachments.isEmpty()) {
             throw new IllegalArgumentException("a vision prompt needs at least one attachment");
         }
-        PromptBuilder prompt = new PromptBuilder(tokenizer).text(ChatPrompt.SYSTEM + " USER: " + question + "\n");
-        int[] starts = new int[attachments.size()];
-        for (int a = 0; a < starts.length; a++) {
-            int[] clip;
-            try {
-                clip = VisionTokens.clip(attachments.get(a));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("attachment " + a + ": " + e.getMessage(), e);
-            }
-            prompt.text("<vision>");
-            starts[a] = prompt.length();
-            prompt.vision(clip).text("</vision>");
-        }
-        prompt.text(" ASSISTANT:");
-        return new VisionPrompt(prompt.build(), prompt.visionMask(), starts);
+        return ConversationPrompt.build(tokenizer, List.of(ConversationPrompt.Turn.ask(question, attachments)));
     }
 
     /** The length {@link #chat} will have for attachments of these frame counts, known before any frame is encoded. */

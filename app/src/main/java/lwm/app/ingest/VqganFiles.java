@@ -1,13 +1,13 @@
-package lwm.app.cli;
+package lwm.app.ingest;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Where a vision model keeps its VQGAN: LWM's {@code vqgan} pickle, or the same tree as safetensors. */
-final class VqganFiles {
+public final class VqganFiles {
     private VqganFiles() {}
 
-    static Path find(Path modelDir) {
+    public static Path find(Path modelDir) {
         for (String name : new String[] {"vqgan", "vqgan.safetensors"}) {
             Path file = modelDir.resolve(name);
             if (Files.isRegularFile(file)) {
