@@ -19,7 +19,7 @@ import lwm.engine.remote.BackendConfig;
  * The real remote backend ({@code remote-backend/}, Python on JAX) as a process on loopback, with simulated CPU
  * devices. Started from the build's venv; tests skip when the venv or the backend sources are absent.
  */
-final class BackendProcess implements AutoCloseable {
+public final class BackendProcess implements AutoCloseable {
     private static final long START_SECONDS = 180;
 
     private final Process process;
@@ -39,7 +39,7 @@ final class BackendProcess implements AutoCloseable {
      *
      * @param port 0 for any free port
      */
-    static BackendProcess start(Path model, int devices, int port, String token, Path tokenDir, String... extra)
+    public static BackendProcess start(Path model, int devices, int port, String token, Path tokenDir, String... extra)
             throws IOException, InterruptedException {
         String venv = System.getProperty("lwm.venv");
         String sources = System.getProperty("lwm.backend.dir");
@@ -109,7 +109,7 @@ final class BackendProcess implements AutoCloseable {
         thread.start();
     }
 
-    String url() {
+    public String url() {
         return url;
     }
 
@@ -121,7 +121,7 @@ final class BackendProcess implements AutoCloseable {
         return BackendConfig.of(url, token);
     }
 
-    String log() {
+    public String log() {
         synchronized (log) {
             return String.join("\n", log);
         }

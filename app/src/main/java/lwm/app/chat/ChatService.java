@@ -43,7 +43,7 @@ import lwm.media.SamplingPolicy;
  * conversation is laid out in LWM's prompt layouts ({@link ConversationPrompt}), and the answer is streamed into
  * the store as it grows. Calls block: front ends run them on a background thread and cancel with the token.
  */
-public final class ChatService {
+public final class ChatService implements AutoCloseable {
     /** Text documents larger than this are refused rather than tokenized (the prompt could not hold them anyway). */
     static final long MAX_TEXT_BYTES = 16L << 20;
     /** How often a streaming answer is committed: a crash loses at most this much of it. */
@@ -185,7 +185,13 @@ public final class ChatService {
         LlamaTokenizer tokenizer = engines.requireTokenizer("chat");
         List<Message> messages = store.messages(conversationId);
         List<Shaped> shapes = shapesOf(messages, true);
-        Engines.Chosen chosen = engines.choose(promptOf(tokenizer, shapes).ids().length, options.maxNewTokens());
+        Engines.Chosen chosen;
+        try {
+            chosen = engines.choose(promptOf(tokenizer, shapes).ids().length, options.maxNewTokens());
+        } catch (DoesNotFitException e) {
+            throw new IllegalStateException(withoutFlags(e.getMessage()) + "; fewer frames, a time range, half "
+                    + "precision or a backend would make it fit", e);
+        }
         listener.accept(new ChatEvent.Routed(chosen.decision()));
         long answerId = store.startAnswer(conversationId);
         StringBuilder text = new StringBuilder();
@@ -362,5 +368,12 @@ public final class ChatService {
         } catch (IOException e) {
             return JSON.createObjectNode();
         }
+    }
+
+    /** Closes the engines and the VQGAN; the store belongs to the caller. */
+    @Override
+    public void close() {
+        encoder.close();
+        engines.close();
     }
 }

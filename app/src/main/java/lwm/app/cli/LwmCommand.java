@@ -22,9 +22,16 @@ public final class LwmCommand {
         System.exit(run(args, System.in, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
-    /** Runs {@code args}; bad input ends as one line on {@code err} and a non-zero exit code, never a stack trace. */
-    public static int run(String[] args, InputStream in, PrintWriter out, PrintWriter err) {
+    /**
+     * Runs {@code args}; bad input ends as one line on {@code err} and a non-zero exit code, never a stack trace.
+     *
+     * @param more subcommands of modules above this one (the desktop), each a picocli {@code @Command} object
+     */
+    public static int run(String[] args, InputStream in, PrintWriter out, PrintWriter err, Object... more) {
         CommandLine cli = new CommandLine(new LwmCommand(in));
+        for (Object command : more) {
+            cli.addSubcommand(command);
+        }
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

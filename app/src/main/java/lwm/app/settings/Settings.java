@@ -5,9 +5,10 @@ import java.util.List;
 /**
  * What the user chose: the model folders they added and the active one (null: the bundled demo model), the
  * backend's URL (its token lives in {@link SecretFile}, never here), the local memory budget (null: 3/4 of
- * physical memory), and the theme.
+ * physical memory), the weights' precision (null: automatic; "f32" or "f16"), and the theme.
  */
-public record Settings(List<String> models, String activeModel, String backendUrl, String memoryBudget, Theme theme) {
+public record Settings(List<String> models, String activeModel, String backendUrl, String memoryBudget, String precision,
+                       Theme theme) {
     public enum Theme { LIGHT, DARK }
 
     public Settings {
@@ -15,7 +16,20 @@ public record Settings(List<String> models, String activeModel, String backendUr
         theme = theme == null ? Theme.LIGHT : theme;
     }
 
+    /** These settings with {@code dir} added (when new) and made the active model. */
+    public Settings withActiveModel(String dir) {
+        List<String> all = new java.util.ArrayList<>(models);
+        if (dir != null && !all.contains(dir)) {
+            all.add(dir);
+        }
+        return new Settings(all, dir, backendUrl, memoryBudget, precision, theme);
+    }
+
+    public Settings withTheme(Theme newTheme) {
+        return new Settings(models, activeModel, backendUrl, memoryBudget, precision, newTheme);
+    }
+
     public static Settings defaults() {
-        return new Settings(List.of(), null, null, null, Theme.LIGHT);
+        return new Settings(List.of(), null, null, null, null, Theme.LIGHT);
     }
 }

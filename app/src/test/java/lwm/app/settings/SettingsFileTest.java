@@ -20,7 +20,7 @@ class SettingsFileTest {
     void savesAndLoadsAndStartsFromDefaults() throws Exception {
         SettingsFile file = new SettingsFile(dir.resolve("conf/settings.json"));
         assertEquals(Settings.defaults(), file.load().settings());
-        Settings s = new Settings(List.of("/m/a", "/m/b"), "/m/b", "https://gpu.example:8443", "12g",
+        Settings s = new Settings(List.of("/m/a", "/m/b"), "/m/b", "https://gpu.example:8443", "12g", "f16",
                 Settings.Theme.DARK);
         file.save(s);
         assertEquals(s, file.load().settings());

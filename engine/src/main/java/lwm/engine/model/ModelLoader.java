@@ -59,7 +59,8 @@ public final class ModelLoader {
         };
     }
 
-    static Format detect(Path modelDir) throws IOException {
+    /** Which of the formats {@code modelDir} holds; an exception naming the directory when none. */
+    public static Format detect(Path modelDir) throws IOException {
         if (!Files.isDirectory(modelDir)) {
             throw new InvalidModelException(modelDir + ": not a directory");
         }

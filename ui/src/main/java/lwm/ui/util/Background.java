@@ -1,0 +1,44 @@
+package lwm.ui.util;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import javafx.application.Platform;
+
+/**
+ * The one executor view models hand slow work to (engine, store, media): the work runs on a background thread,
+ * its result or failure comes back on the FX thread. Two threads, so that planning the next question is not stuck
+ * behind an answer that is streaming.
+ */
+public final class Background implements AutoCloseable {
+    private final ExecutorService executor;
+
+    public Background() {
+        AtomicInteger count = new AtomicInteger();
+        executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "lwm-background-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Runs {@code work} off the FX thread; {@code onSuccess} or {@code onFailure} then runs on it. */
+    public <T> Future<?> run(Callable<T> work, Consumer<T> onSuccess, Consumer<Throwable> onFailure) {
+        return executor.submit(() -> {
+            try {
+                T result = work.call();
+                Platform.runLater(() -> onSuccess.accept(result));
+            } catch (Throwable e) {
+                Platform.runLater(() -> onFailure.accept(e));
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}
