@@ -5,10 +5,10 @@ import lwm.media.Mp4Writer;
 import lwm.media.RgbImage;
 
 /** Real H.264 files made by the tests: each frame a different flat colour plus a moving bar. */
-final class TestVideos {
+public final class TestVideos {
     private TestVideos() {}
 
-    static Path write(Path file, int frames, int width, int height, double fps) {
+    public static Path write(Path file, int frames, int width, int height, double fps) {
         try (Mp4Writer writer = new Mp4Writer(file, width, height, fps)) {
             for (int f = 0; f < frames; f++) {
                 byte[] pixels = new byte[width * height * 3];

@@ -99,12 +99,14 @@ final class PlanView {
                 Formats.tokens(plan.contextTokens())));
         usage.setProgress(Math.min(1, plan.totalTokens() / (double) Math.max(1, plan.contextTokens())));
         usage.getStyleClass().removeAll("over");
+        route.getStyleClass().remove("bad");
         if (plan.decision() != null) {
             route.setText(plan.decision().route() == Route.LOCAL ? "Runs locally" : "Runs on the backend");
             route.setTooltip(new Tooltip(plan.decision().reason()));
             problem.setText("");
         } else {
             usage.getStyleClass().add("over");
+            route.getStyleClass().add("bad");
             route.setText("Does not fit");
             route.setTooltip(null);
             problem.setText(plan.problem() == null ? "" : plan.problem());

@@ -58,9 +58,12 @@ public final class InspectorDialog {
         Label problem = new Label();
         problem.getStyleClass().add("plan-problem");
         problem.textProperty().bind(vm.problemProperty());
-        HBox controls = new HBox(8, new Label("Frames"), frames, new Label("from"), start, new Label("to"), end,
-                new Label("s"), estimate);
+        frames.setPrefWidth(100);
+        start.setPrefWidth(110);
+        end.setPrefWidth(110);
+        HBox controls = new HBox(8, fixed("Frames"), frames, fixed("from"), start, fixed("to"), end, fixed("seconds"));
         controls.setAlignment(Pos.CENTER_LEFT);
+        estimate.setMinWidth(Label.USE_PREF_SIZE);
         TilePane sheet = new TilePane(6, 6);
         sheet.setId("contact-sheet");
         sheet.setPrefColumns(5);
@@ -75,7 +78,7 @@ public final class InspectorDialog {
             sheet.getChildren().setAll(vm.sampled().stream().map(InspectorDialog::thumbnail).toList());
             draw(timeline, vm);
         });
-        VBox content = new VBox(10, probe, timeline, controls, problem, scroll);
+        VBox content = new VBox(10, probe, timeline, controls, estimate, problem, scroll);
         content.setPadding(new Insets(10));
         content.setPrefWidth(TIMELINE_WIDTH + 30);
         dialog.getDialogPane().setContent(content);
@@ -86,8 +89,14 @@ public final class InspectorDialog {
         return result.orElse(false);
     }
 
+    private static Label fixed(String text) {
+        Label label = new Label(text);
+        label.setMinWidth(Label.USE_PREF_SIZE);
+        return label;
+    }
+
     private static String describe(VideoInfo v) {
-        return String.format(Locale.ROOT, "%s · %.1f s · %d frames at %.2f fps · %d×%d%s · %s", v.container(),
+        return String.format(Locale.ROOT, "%s · %.1f s · %d frames at %.2f fps · %d×%d%s · %s", v.file().getFileName(),
                 v.durationSeconds(), v.frameCount(), v.frameRate(), v.displayWidth(), v.displayHeight(),
                 v.rotation() == 0 ? "" : " (rotated " + v.rotation() + "°)", v.videoCodec());
     }

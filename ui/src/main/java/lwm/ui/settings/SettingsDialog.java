@@ -56,6 +56,7 @@ public final class SettingsDialog {
         summary.setId("model-summary");
         summary.setWrapText(true);
         summary.setMaxWidth(560);
+        summary.setMinHeight(Label.USE_PREF_SIZE);
         summary.textProperty().bind(vm.summaryProperty());
 
         TextField url = new TextField();
@@ -78,6 +79,9 @@ public final class SettingsDialog {
         theme.getItems().addAll(Settings.Theme.values());
         theme.valueProperty().bindBidirectional(vm.themeProperty());
 
+        for (TextField field : new TextField[] {url, token, budget}) {
+            field.setPrefColumnCount(32);
+        }
         GridPane grid = new GridPane();
         grid.setHgap(10);
         grid.setVgap(8);
