@@ -27,6 +27,8 @@ final class ChunkDecoder implements AutoCloseable {
     private final AtomicLong seeks;
     /** Index of the first frame the decoder can produce next without seeking. */
     private int nextFrame;
+    /** The keyframe of the latest seek. */
+    private int lastSeek = -1;
 
     ChunkDecoder(VideoDecoder decoder, FrameTimeline timeline, boolean canSeek, UnaryOperator<RgbImage> transform,
             AtomicLong decodedFrames, AtomicLong seeks) {
@@ -89,7 +91,11 @@ final class ChunkDecoder implements AutoCloseable {
 
     private boolean seekIfNeeded(int frame) {
         int keyframe = timeline.keyframeAtOrBefore(frame);
-        if (!canSeek || (frame >= nextFrame && keyframe <= nextFrame)) {
+        boolean decodingReaches = frame >= nextFrame && keyframe <= nextFrame;
+        // A seek that landed before its keyframe (a packet is flagged key but the seek index lacks it) is not
+        // repeated: it would land there again forever, while decoding on from there reaches the frame.
+        boolean landedShort = frame >= nextFrame && keyframe == lastSeek;
+        if (!canSeek || decodingReaches || landedShort) {
             return false;
         }
         seekTo(keyframe);
@@ -102,6 +108,7 @@ final class ChunkDecoder implements AutoCloseable {
             throw new MediaException(decoder.container().file(), "seeking to frame " + keyframe + " failed");
         }
         nextFrame = keyframe;
+        lastSeek = keyframe;
     }
 
     int rejectedPackets() {

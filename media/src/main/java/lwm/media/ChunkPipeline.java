@@ -138,8 +138,11 @@ final class ChunkPipeline implements FrameSource {
             decoder = idleDecoders.take();
             try {
                 decoder.decode(frames, output::put, lostFrames::add);
-            } catch (RuntimeException e) {
-                output.put(new Failure(e));
+            } catch (RuntimeException | Error e) {
+                // Whatever stops a worker, running out of memory included, must reach the consumer, who would
+                // otherwise wait for this chunk forever.
+                output.put(new Failure(e instanceof MediaException media ? media
+                        : new MediaException(file, "decoding failed: " + e, e)));
                 return;
             }
             output.put(END_OF_CHUNK);

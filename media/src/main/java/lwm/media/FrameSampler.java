@@ -68,6 +68,7 @@ public final class FrameSampler {
         FrameTimeline timeline;
         boolean canSeek;
         try (VideoContainer container = VideoContainer.open(file)) {
+            container.requirePixelLimit();
             canSeek = container.hasSeekIndex();
             timeline = FrameTimeline.scan(container);
         }

@@ -17,13 +17,11 @@ import org.bytedeco.ffmpeg.avutil.AVFrame;
  * Still images (PNG, JPEG, BMP, GIF first frame through ImageIO; WebP and what ImageIO refuses, such as CMYK JPEG,
  * through FFmpeg), recognised by their first bytes, converted to RGB as Pillow's {@code convert('RGB')} does (alpha
  * dropped, grey replicated, 16-bit samples truncated to their high byte) and turned upright by their EXIF orientation.
- * Dimensions are read from the header first: images above {@link #MAX_PIXELS} are decoded subsampled (ImageIO) or
- * refused (FFmpeg), so a huge image never exhausts memory.
+ * Dimensions are read from the header first: images above {@link MediaFiles#MAX_PIXELS} are decoded subsampled
+ * (ImageIO) or refused (FFmpeg), so a huge image never exhausts memory.
  */
 final class ImageFiles {
 
-    /** 50 megapixels: 150 MB as RGB. */
-    static final long MAX_PIXELS = 50_000_000L;
     private static final int HEAD_BYTES = 256 * 1024;
 
     private enum Format { PNG, JPEG, GIF, BMP, WEBP }
@@ -69,15 +67,8 @@ final class ImageFiles {
         if (size == null) {
             throw new MediaException(file, "WebP header is damaged or truncated");
         }
-        requireDecodable(file, size[0], size[1]);
+        MediaFiles.requirePixelLimit(file, "image", size[0], size[1]);
         return readWithFfmpeg(file);
-    }
-
-    private static void requireDecodable(Path file, long width, long height) {
-        if (width * height > MAX_PIXELS) {
-            throw new MediaException(file, "image of " + width + "x" + height + " pixels exceeds the limit of "
-                    + MAX_PIXELS / 1_000_000 + " megapixels");
-        }
     }
 
     private static RgbImage readWithImageIo(Path file, Consumer<String> warnings) {
@@ -93,8 +84,8 @@ final class ImageFiles {
                 long height = reader.getHeight(0);
                 ImageReadParam param = reader.getDefaultReadParam();
                 long pixels = width * height;
-                if (pixels > MAX_PIXELS) {
-                    int step = (int) Math.ceil(Math.sqrt((double) pixels / MAX_PIXELS));
+                if (pixels > MediaFiles.MAX_PIXELS) {
+                    int step = (int) Math.ceil(Math.sqrt((double) pixels / MediaFiles.MAX_PIXELS));
                     param.setSourceSubsampling(step, step, 0, 0);
                     warnings.accept(file + ": image of " + width + "x" + height + " pixels decoded at 1/" + step
                             + " size to bound memory (the model sees 256x256 anyway)");
@@ -161,7 +152,7 @@ final class ImageFiles {
         try (VideoDecoder decoder = new VideoDecoder(VideoContainer.open(file), 1);
                 RgbConverter converter = new RgbConverter(file, 0)) {
             var parameters = decoder.container().stream().codecpar();
-            requireDecodable(file, parameters.width(), parameters.height());
+            MediaFiles.requirePixelLimit(file, "image", parameters.width(), parameters.height());
             AVFrame frame = decoder.next();
             if (frame == null) {
                 throw new MediaException(file, "the image could not be decoded");

@@ -5,8 +5,14 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Checks that come before any decoding: the path is a readable, non-empty file; what its first bytes say it is. */
+/**
+ * Checks that come before any decoding: the path is a readable, non-empty file; what its first bytes say it is; the
+ * pictures it declares are small enough to decode.
+ */
 final class MediaFiles {
+
+    /** 50 megapixels: 150 MB as RGB. A few bytes of header can declare far larger pictures; none is decoded. */
+    static final long MAX_PIXELS = 50_000_000L;
 
     private MediaFiles() {}
 
@@ -26,6 +32,14 @@ final class MediaFiles {
             }
         } catch (IOException e) {
             throw new MediaException(file, "cannot read file size: " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses a picture above {@link #MAX_PIXELS} before anything is allocated for it. */
+    static void requirePixelLimit(Path file, String what, long width, long height) {
+        if (width * height > MAX_PIXELS) {
+            throw new MediaException(file, what + " of " + width + "x" + height + " pixels exceeds the limit of "
+                    + MAX_PIXELS / 1_000_000 + " megapixels");
         }
     }
 

@@ -23,7 +23,9 @@ import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_TIME_BASE;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_get;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_display_rotation_get;
 import static org.bytedeco.ffmpeg.global.avutil.av_get_media_type_string;
 
@@ -36,6 +38,7 @@ import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avcodec.AVPacketSideData;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVDictionaryEntry;
 import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.bytedeco.javacpp.IntPointer;
@@ -71,13 +74,36 @@ final class VideoContainer implements AutoCloseable {
                     + "); it may be truncated, corrupt or in an unsupported format");
         }
         try {
-            Ffmpeg.check(avformat_find_stream_info(format, (PointerPointer<?>) null), file, "reading stream info");
+            Ffmpeg.check(findStreamInfo(format), file, "reading stream info");
             VideoContainer container = new VideoContainer(file, format, findVideoStream(file, format));
             container.requireNotEncrypted();
             return container;
         } catch (RuntimeException e) {
             avformat_close_input(format);
             throw e;
+        }
+    }
+
+    /**
+     * Reads the stream parameters, which decodes a few frames: the probing decoders refuse pictures above the pixel
+     * limit, which a few bytes of header would otherwise make them allocate and conceal (gigabytes, seconds).
+     */
+    private static int findStreamInfo(AVFormatContext format) {
+        int streams = format.nb_streams();
+        PointerPointer<AVDictionary> options = new PointerPointer<>(Math.max(1, streams));
+        for (int i = 0; i < streams; i++) {
+            AVDictionary limit = new AVDictionary(null);
+            av_dict_set(limit, "max_pixels", Long.toString(MediaFiles.MAX_PIXELS), 0);
+            options.put(i, limit);
+        }
+        try {
+            return avformat_find_stream_info(format, options);
+        } finally {
+            // FFmpeg leaves each stream's unused options in its dictionary: ours to free.
+            for (int i = 0; i < streams; i++) {
+                av_dict_free(new AVDictionary(options.get(i)));
+            }
+            options.close();
         }
     }
 
@@ -227,11 +253,18 @@ final class VideoContainer implements AutoCloseable {
         return (double) base.num() / base.den();
     }
 
+    /** Refuses a stream whose frames would not fit in memory: a few bytes of header can declare any size. */
+    void requirePixelLimit() {
+        AVCodecParameters parameters = stream.codecpar();
+        MediaFiles.requirePixelLimit(file, "video frame", parameters.width(), parameters.height());
+    }
+
     /** Clockwise rotation in degrees (0, 90, 180, 270) that a player applies for display. */
     int rotation() {
         AVPacketSideData matrix = sideData(stream.codecpar(), AV_PKT_DATA_DISPLAYMATRIX);
         double clockwise;
-        if (matrix != null) {
+        // av_display_rotation_get reads nine ints: a shorter side data block is no display matrix.
+        if (matrix != null && matrix.size() >= 9 * Integer.BYTES) {
             // The matrix stores a counter-clockwise angle; players rotate clockwise by its negation (as ffmpeg does).
             clockwise = -Math.round(av_display_rotation_get(new IntPointer(matrix.data())));
         } else {

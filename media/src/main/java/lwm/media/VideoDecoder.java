@@ -45,6 +45,9 @@ final class VideoDecoder implements AutoCloseable {
                     "configuring the decoder");
             context.pkt_timebase(container.stream().time_base());
             context.thread_count(threads);
+            // Frames above the limit that the headers did not announce (a later parameter set) are refused by the
+            // decoder instead of allocated.
+            context.max_pixels(MediaFiles.MAX_PIXELS);
             Ffmpeg.check(avcodec_open2(context, decoder, (AVDictionary) null), container.file(),
                     "opening the " + decoder.name().getString() + " decoder");
         } catch (RuntimeException e) {

@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.ShortBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Random;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.Frame;
@@ -43,6 +45,8 @@ final class TestMedia {
         boolean audio;
         /** Presentation times in seconds for variable frame rate; null for constant. */
         double[] times;
+        /** Muxer options, e.g. movflags. */
+        final Map<String, String> options = new LinkedHashMap<>();
 
         Video codec(String format, String codec) {
             this.format = format;
@@ -73,6 +77,11 @@ final class TestMedia {
             return this;
         }
 
+        Video option(String key, String value) {
+            options.put(key, value);
+            return this;
+        }
+
         /** Frames at these times (seconds), on a 1 ms clock. */
         Video times(double... seconds) {
             this.times = seconds;
@@ -95,6 +104,7 @@ final class TestMedia {
                 if (rotation != 0) {
                     recorder.setDisplayRotation(rotation);
                 }
+                options.forEach(recorder::setOption);
                 if (audio) {
                     recorder.setAudioCodecName("aac");
                     recorder.setSampleRate(16000);
