@@ -127,12 +127,14 @@ public final class Markdown {
     }
 
     private static Text plain(String s) {
-        return span(s, "md-text");
+        Text t = new Text(s);
+        t.getStyleClass().add("md-text");
+        return t;
     }
 
     private static Text span(String s, String styleClass) {
-        Text t = new Text(s);
-        t.getStyleClass().addAll("md-text", styleClass);
+        Text t = plain(s);
+        t.getStyleClass().add(styleClass);
         return t;
     }
 }
