@@ -165,6 +165,22 @@ class DesktopChatTest {
     }
 
     @Test
+    void filesPastedIntoTheComposerAreAttachedAndFoldersRefused(FxRobot robot) throws Exception {
+        Path image = redSquare();
+        robot.interact(() -> {
+            javafx.scene.input.ClipboardContent content = new javafx.scene.input.ClipboardContent();
+            content.putFiles(List.of(image.toFile()));
+            javafx.scene.input.Clipboard.getSystemClipboard().setContent(content);
+        });
+        robot.clickOn("#composer").press(KeyCode.CONTROL).type(KeyCode.V).release(KeyCode.CONTROL);
+        DesktopHarness.await("the pasted file", 10, () -> desktop.window.chat().attachments().equals(List.of(image)));
+        attach(robot, dir);
+        assertTrue(desktop.window.chat().errorProperty().get().contains("not a file"),
+                desktop.window.chat().errorProperty().get());
+        assertEquals(List.of(image), desktop.window.chat().attachments());
+    }
+
+    @Test
     void anAnswerCutOffByACrashIsShownInterrupted(FxRobot robot) throws Exception {
         Path data = dir.resolve("crashed");
         try (ConversationStore store = ConversationStore.open(Files.createDirectories(data).resolve("conversations.db"))) {
