@@ -25,15 +25,8 @@ trap 'rm -rf "$WORK"' EXIT
 
 [[ -f "$FIX/full/vqgan" ]] || "$PY" "$ROOT/test/scripts/make_vqgan_fixtures.py" --out "$FIX" \
   || die "could not make the fixtures in $FIX"
-# Compiled in place, nothing installed: the project's own modules come from their target/classes, never from a
-# possibly different snapshot in the local repository.
-if [[ "${BENCH_NO_BUILD:-0}" != 1 ]]; then
-  (cd "$ROOT" && mvn -B -o -q -pl test -am test-compile -Dexec.skip=true) || die "maven build failed"
-fi
-(cd "$ROOT" && mvn -B -o -q -pl test -am dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile="$WORK/cp") || die "could not resolve the test classpath"
-DEPS=$(sed -E "s#[^:]*/lwm-(app|engine|media)-[^:/]*\.jar#$ROOT/\1/target/classes#g" "$WORK/cp")
-CP="$ROOT/test/target/test-classes:$DEPS"
+# Compiled in place, nothing installed: the project's own modules come from their target/classes.
+CP=$("$ROOT/test/scripts/test-classpath.sh") || die "could not build or resolve the test classpath"
 
 WEIGHTS="$FIX/full/vqgan"
 FRAMES="$FIX/small/frames.f32"
