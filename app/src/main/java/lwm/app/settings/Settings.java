@@ -25,6 +25,11 @@ public record Settings(List<String> models, String activeModel, String backendUr
         return new Settings(all, dir, backendUrl, memoryBudget, precision, theme);
     }
 
+    /** @param newPrecision "f32", "f16", or null for automatic */
+    public Settings withPrecision(String newPrecision) {
+        return new Settings(models, activeModel, backendUrl, memoryBudget, newPrecision, theme);
+    }
+
     public Settings withTheme(Theme newTheme) {
         return new Settings(models, activeModel, backendUrl, memoryBudget, precision, newTheme);
     }

@@ -181,6 +181,24 @@ class DesktopChatTest {
     }
 
     @Test
+    void weightsTooBigInF32AreLoadedInF16InOneClick(FxRobot robot) throws Exception {
+        var engines = desktop.workspace.chat().engines();
+        assertEquals(lwm.engine.model.Precision.F32, engines.precision(), "the demo model loads in f32 by default");
+        long budget = engines.footprint().bytesFor(2000, lwm.engine.model.Precision.F16); // f16 fits, f32 does not
+        desktop.workspace.apply(new Settings(List.of(), null, null, Long.toString(budget), null, Settings.Theme.LIGHT), null);
+        attach(robot, redSquare());
+        robot.clickOn("#composer").write("What color is the square?");
+        DesktopHarness.await("the refusal", 30, () -> "Does not fit".equals(robot.lookup("#plan-route").queryLabeled().getText()));
+        robot.clickOn("Load the weights in f16");
+        DesktopHarness.await("the plan to fit", 30, () -> "Runs locally".equals(robot.lookup("#plan-route").queryLabeled().getText()));
+        assertEquals("f16", desktop.workspace.settings().precision());
+        robot.clickOn("#composer").type(KeyCode.ENTER);
+        desktop.awaitIdle(120);
+        assertTrue(thread(robot).get(1).textProperty().get().toLowerCase(Locale.ROOT).contains("red"),
+                thread(robot).get(1).textProperty().get());
+    }
+
+    @Test
     void anAnswerCutOffByACrashIsShownInterrupted(FxRobot robot) throws Exception {
         Path data = dir.resolve("crashed");
         try (ConversationStore store = ConversationStore.open(Files.createDirectories(data).resolve("conversations.db"))) {

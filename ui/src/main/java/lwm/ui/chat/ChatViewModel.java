@@ -187,10 +187,15 @@ public final class ChatViewModel {
                 });
     }
 
-    /** Applies one of the plan's fixes that the desktop can make itself (fewer frames). */
+    /** Applies one of the plan's fixes: fewer frames, or f16 weights (saved in the settings); a backend needs Settings. */
     public void applyFix(ContextPlan.Fix fix) {
-        if (fix.kind() == ContextPlan.FixKind.FEWER_FRAMES) {
-            framesPerVideo.set(fix.frames());
+        switch (fix.kind()) {
+            case FEWER_FRAMES -> framesPerVideo.set(fix.frames());
+            case HALF_PRECISION -> call(() -> {
+                workspace.apply(workspace.settings().withPrecision("f16"), null);
+                return null;
+            }, ignored -> replan());
+            case USE_BACKEND -> openSettingsRequested.set(openSettingsRequested.get() + 1);
         }
     }
 

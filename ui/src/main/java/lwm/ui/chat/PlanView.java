@@ -148,17 +148,11 @@ final class PlanView {
     private Button fixButton(ContextPlan.Fix fix) {
         Button b = switch (fix.kind()) {
             case FEWER_FRAMES -> new Button("Use " + fix.frames() + " frames per video");
-            case HALF_PRECISION -> new Button("Load the weights in f16 (Settings)");
+            case HALF_PRECISION -> new Button("Load the weights in f16");
             case USE_BACKEND -> new Button("Set up a remote backend (Settings)");
         };
         b.getStyleClass().add("fix");
-        b.setOnAction(e -> {
-            if (fix.kind() == ContextPlan.FixKind.FEWER_FRAMES) {
-                vm.applyFix(fix);
-            } else {
-                vm.openSettingsRequested().set(vm.openSettingsRequested().get() + 1);
-            }
-        });
+        b.setOnAction(e -> vm.applyFix(fix));
         return b;
     }
 
