@@ -134,7 +134,8 @@ public final class ChatService implements AutoCloseable {
         if (perVideo >= 1) {
             fixes.add(new ContextPlan.Fix(ContextPlan.FixKind.FEWER_FRAMES, perVideo));
         }
-        if (engines.precision() == Precision.F32) {
+        // Half precision frees memory, not context: offered only when the request is within the model's context.
+        if (engines.precision() == Precision.F32 && total + maxNewTokens <= engines.footprint().maxSequenceLength()) {
             fixes.add(new ContextPlan.Fix(ContextPlan.FixKind.HALF_PRECISION, 0));
         }
         if (engines.remote() == null) {

@@ -138,6 +138,13 @@ class ChatServiceTest {
         assertTrue(fewer.frames() >= 5 && fewer.frames() < 24, String.valueOf(fewer));
         assertTrue(tight.plan(-1, "Which way does the circle move?", List.of(clip), SamplingPolicy.lwm(fewer.frames()), 24).fits());
         assertTrue(plan.fixes().stream().anyMatch(f -> f.kind() == ContextPlan.FixKind.USE_BACKEND));
+        assertTrue(plan.fixes().stream().anyMatch(f -> f.kind() == ContextPlan.FixKind.HALF_PRECISION),
+                "within the context, f16 would free the memory");
+        ContextPlan overContext = roomy.plan(-1, "Which way does the circle move?", List.of(clip), SamplingPolicy.lwm(24),
+                4000);
+        assertFalse(overContext.fits(), "24 frames and 4000 new tokens exceed the demo model's 8192");
+        assertTrue(overContext.fixes().stream().noneMatch(f -> f.kind() == ContextPlan.FixKind.HALF_PRECISION),
+                "f16 does not lengthen the context: " + overContext.fixes());
     }
 
     @Test
