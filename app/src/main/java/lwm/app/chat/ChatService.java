@@ -8,8 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 import lwm.app.engine.Engines;
@@ -50,10 +52,22 @@ public final class ChatService implements AutoCloseable {
     private static final long SAVE_EVERY_NANOS = 200_000_000L;
     private static final int[] PLACEHOLDER_FRAME = new int[VisionTokens.CODES_PER_FRAME];
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int PLANNED_FILES = 256;
 
     private final Engines engines;
     private final ConversationStore store;
     private final AttachmentEncoder encoder;
+    /**
+     * Frames each file gives under a policy, by path, size, modification time and policy: planning runs on every
+     * change of the draft, and counting a video's frames reads its whole index.
+     */
+    private final Map<String, Integer> plannedFrames = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+                    return size() > PLANNED_FILES;
+                }
+            });
 
     public ChatService(Engines engines, ConversationStore store, AttachmentEncoder encoder) {
         this.engines = engines;
@@ -106,11 +120,22 @@ public final class ChatService implements AutoCloseable {
                 documents.append(text).append("\n\n");
                 return new ContextPlan.Item(file, kind, 0, tokenizer.encode(text).length, null);
             }
-            int frames = IngestionJob.plannedFrames(file, policy);
+            int frames = plannedFrames(file, policy);
             return new ContextPlan.Item(file, kind, frames, (long) frames * VisionTokens.TOKENS_PER_FRAME, null);
         } catch (IOException | RuntimeException e) {
             return new ContextPlan.Item(file, kind, 0, 0, e.getMessage());
         }
+    }
+
+    private int plannedFrames(Path file, SamplingPolicy policy) throws IOException {
+        String key = file.toAbsolutePath() + "|" + Files.size(file) + "|" + Files.getLastModifiedTime(file).toMillis()
+                + "|" + policy;
+        Integer known = plannedFrames.get(key);
+        if (known == null) {
+            known = IngestionJob.plannedFrames(file, policy);
+            plannedFrames.put(key, known);
+        }
+        return known;
     }
 
     /** The router's explanation without the command-line advice that follows it; the plan carries its own fixes. */
@@ -251,14 +276,14 @@ public final class ChatService implements AutoCloseable {
 
     // ------------------------------------------------------------------ attachments
 
-    private static Attachment describe(Path file, SamplingPolicy policy) throws IOException {
+    private Attachment describe(Path file, SamplingPolicy policy) throws IOException {
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             throw new IllegalArgumentException(file + ": not a readable file");
         }
         AttachmentKind kind = AttachmentKind.of(file);
         ObjectNode probe = JSON.createObjectNode();
         if (kind.visual()) {
-            probe.put("frames", kind == AttachmentKind.IMAGE ? 1 : IngestionJob.plannedFrames(file, policy));
+            probe.put("frames", kind == AttachmentKind.IMAGE ? 1 : plannedFrames(file, policy));
             probe.set("policy", PolicyCodec.toJson(policy));
         }
         return new Attachment(file.toAbsolutePath().toString(), Files.size(file), ContentHash.sha256(file),

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import javafx.scene.control.Label;
 import javafx.scene.control.ListView;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
@@ -153,7 +152,7 @@ class DesktopChatTest {
         robot.interact(() -> desktop.window.chat().framesPerVideoProperty().set(24));
         attach(robot, clip);
         robot.clickOn("#composer").write("Which way does the circle move?");
-        DesktopHarness.await("the refusal", 30, () -> "Does not fit".equals(robot.lookup("#plan-route").queryLabeled().getText()));
+        DesktopHarness.await("the refusal", 30, () -> !desktop.window.chat().planningProperty().get() && "Does not fit".equals(robot.lookup("#plan-route").queryLabeled().getText()));
         assertFalse(robot.lookup("#plan-problem").queryLabeled().getText().isEmpty());
         javafx.scene.control.Button fewer = robot.lookup(".fix").match(n -> ((javafx.scene.control.Labeled) n).getText().startsWith("Use "))
                 .queryButton();
@@ -188,7 +187,7 @@ class DesktopChatTest {
         desktop.workspace.apply(new Settings(List.of(), null, null, Long.toString(budget), null, Settings.Theme.LIGHT), null);
         attach(robot, redSquare());
         robot.clickOn("#composer").write("What color is the square?");
-        DesktopHarness.await("the refusal", 30, () -> "Does not fit".equals(robot.lookup("#plan-route").queryLabeled().getText()));
+        DesktopHarness.await("the refusal", 30, () -> !desktop.window.chat().planningProperty().get() && "Does not fit".equals(robot.lookup("#plan-route").queryLabeled().getText()));
         robot.clickOn("Load the weights in f16");
         DesktopHarness.await("the plan to fit", 30, () -> "Runs locally".equals(robot.lookup("#plan-route").queryLabeled().getText()));
         assertEquals("f16", desktop.workspace.settings().precision());

@@ -14,7 +14,6 @@ import javafx.scene.control.Spinner;
 import javafx.scene.input.KeyCode;
 import javafx.scene.layout.TilePane;
 import javafx.stage.Stage;
-import lwm.app.settings.Settings;
 import lwm.app.settings.SettingsFile;
 import lwm.test.ShapeScenes;
 import lwm.test.ShapeScenes.Kind;

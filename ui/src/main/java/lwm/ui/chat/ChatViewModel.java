@@ -2,10 +2,11 @@ package lwm.ui.chat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import javafx.animation.Animation;
+import javafx.animation.PauseTransition;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
 import javafx.beans.property.IntegerProperty;
@@ -18,6 +19,7 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
+import javafx.util.Duration;
 import lwm.app.chat.ChatEvent;
 import lwm.app.chat.ChatOptions;
 import lwm.app.chat.ChatService;
@@ -62,6 +64,7 @@ public final class ChatViewModel {
     private final ObjectProperty<TimeRange> range = new SimpleObjectProperty<>();
     private final ObjectProperty<ContextPlan> plan = new SimpleObjectProperty<>();
     private final StringProperty planProblem = new SimpleStringProperty("");
+    private final BooleanProperty planning = new SimpleBooleanProperty();
 
     private final BooleanProperty busy = new SimpleBooleanProperty();
     private final StringProperty stage = new SimpleStringProperty("");
@@ -72,7 +75,10 @@ public final class ChatViewModel {
     private final IntegerProperty openSettingsRequested = new SimpleIntegerProperty();
 
     private CancellationToken running;
+    private boolean stopping;
     private int planGeneration;
+    /** Plans the draft once typing pauses, not on every keystroke (planning reads the conversation's documents). */
+    private final PauseTransition replanSoon = new PauseTransition(Duration.millis(250));
 
     public ChatViewModel(Workspace workspace, Background background, ChatOptions options) {
         this.workspace = workspace;
@@ -80,7 +86,11 @@ public final class ChatViewModel {
         this.options = options;
         search.addListener((o, was, now) -> reloadConversations());
         selected.addListener((o, was, now) -> loadThread());
-        draft.addListener((o, was, now) -> replan());
+        replanSoon.setOnFinished(e -> replan());
+        draft.addListener((o, was, now) -> {
+            planning.set(true);
+            replanSoon.playFromStart();
+        });
         framesPerVideo.addListener((o, was, now) -> replan());
         range.addListener((o, was, now) -> replan());
         attachments.addListener((javafx.collections.ListChangeListener<Path>) c -> replan());
@@ -169,22 +179,30 @@ public final class ChatViewModel {
     /** Plans the draft in the background; only the newest plan is shown. */
     private void replan() {
         int generation = ++planGeneration;
+        planning.set(true);
         List<Path> files = List.copyOf(attachments);
         String question = draft.get();
         long conversation = selected.get() == null ? -1 : selected.get().id();
         SamplingPolicy policy = policy();
         background.run(() -> workspace.chat().plan(conversation, question, files, policy, options.maxNewTokens()),
                 p -> {
-                    if (generation == planGeneration) {
+                    if (isNewest(generation)) {
                         plan.set(p);
                         planProblem.set("");
+                        planning.set(false);
                     }
                 }, e -> {
-                    if (generation == planGeneration) {
+                    if (isNewest(generation)) {
                         plan.set(null);
                         planProblem.set(Errors.describe(e));
+                        planning.set(false);
                     }
                 });
+    }
+
+    /** Whether a plan started as {@code generation} is for the draft as it stands (none newer, no typing pending). */
+    private boolean isNewest(int generation) {
+        return generation == planGeneration && replanSoon.getStatus() != Animation.Status.RUNNING;
     }
 
     /** Applies one of the plan's fixes: fewer frames, or f16 weights (saved in the settings); a backend needs Settings. */
@@ -257,6 +275,7 @@ public final class ChatViewModel {
     public void stop() {
         if (running != null) {
             running.cancel();
+            stopping = true;
             stage.set("Stopping…");
         }
     }
@@ -270,10 +289,13 @@ public final class ChatViewModel {
     private void runTurn(Turn turn) {
         CancellationToken cancel = new CancellationToken();
         running = cancel;
+        stopping = false;
         busy.set(true);
         error.set("");
-        stage.set("Planning…");
-        progress.set(-1);
+        latestStage = "Planning…";
+        latestProgress = -1;
+        stage.set(latestStage);
+        progress.set(latestProgress);
         answer = new MessageItem(Message.Role.ASSISTANT, messages.size(), List.of());
         answer.statusProperty().set(Message.Status.STREAMING);
         messages.add(answer);
@@ -364,10 +386,7 @@ public final class ChatViewModel {
     }
 
     private void render() {
-        if (!busy.get()) {
-            return;
-        }
-        if (stage.get().equals("Stopping…")) {
+        if (!busy.get() || stopping) {
             return;
         }
         stage.set(latestStage);
@@ -420,6 +439,11 @@ public final class ChatViewModel {
 
     public ObjectProperty<ContextPlan> planProperty() {
         return plan;
+    }
+
+    /** True from a change of the draft or its attachments until the plan for it is shown. */
+    public BooleanProperty planningProperty() {
+        return planning;
     }
 
     public StringProperty planProblemProperty() {

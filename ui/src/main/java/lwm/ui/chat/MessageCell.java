@@ -56,6 +56,8 @@ final class MessageCell extends ListCell<MessageItem> {
         });
         edit.setOnAction(e -> view.edit(shown));
         regenerate.setOnAction(e -> view.viewModel().regenerate());
+        edit.disableProperty().bind(view.viewModel().busyProperty());
+        regenerate.disableProperty().bind(view.viewModel().busyProperty());
         setPrefWidth(0); // wrap to the list's width instead of widening it
     }
 
@@ -112,7 +114,5 @@ final class MessageCell extends ListCell<MessageItem> {
         regenerate.setVisible(!user && last && !streaming);
         regenerate.setManaged(regenerate.isVisible());
         copy.setDisable(streaming);
-        edit.disableProperty().bind(view.viewModel().busyProperty());
-        regenerate.disableProperty().bind(view.viewModel().busyProperty());
     }
 }
