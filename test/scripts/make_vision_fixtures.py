@@ -45,6 +45,19 @@ VISION_DECODE_PROMPTS = [
     f"You are a helpful assistant. USER: Generate an image of {thing} ASSISTANT: <vision>"
     for thing in ("a wooden boat", "the old sailor", "a blue umbrella", "an ancient map", "the garden gate")
 ]
+# (name, caption, frames, image params, video params, seed, steps whose guided logits are kept or None for all)
+GENERATIONS = [
+    ("image", "a red square on a white background", 1,
+     {"temperature": 1.0, "top_k": 8192, "cfg_scale": 5.0}, {"temperature": 1.0, "top_k": 1000, "cfg_scale": 1.0},
+     1234, None),
+    ("video3", "a blue circle moving to the left", 3,
+     {"temperature": 0.8, "top_k": 100, "cfg_scale": 3.0}, {"temperature": 1.25, "top_k": 1000, "cfg_scale": 2.0},
+     7, [0, 1, 2, 255, 256, 257, 258, 259, 512, 513, 514, 769, 770]),
+    ("video2_defaults", "a green triangle", 2,
+     {"temperature": 1.0, "top_k": 8192, "cfg_scale": 5.0}, {"temperature": 1.0, "top_k": 1000, "cfg_scale": 1.0},
+     -99, [0, 257, 300, 513]),
+]
+LONG_CAPTION = " ".join(["a very long and winding description of a small wooden boat"] * 12)
 
 
 def source_hash() -> str:
@@ -109,6 +122,32 @@ def pick_vision_decode(sp, params, shape) -> dict:
     if best["min_top2_gap"] <= REQUIRED_GAP:
         raise RuntimeError(f"no vision-decode prompt with gap > {REQUIRED_GAP}: {best}")
     return best
+
+
+def guided_generations(tmp: str, sp, params, shape, log) -> dict:
+    """Golden sampled ids and guided logits of LWM's text-to-image/video (lwmref/guided_generation.py)."""
+    import numpy as np
+
+    from lwmref import guided_generation
+
+    cases = []
+    for name, caption, frames, image, video, seed, steps in GENERATIONS:
+        ts = time.perf_counter()
+        out = guided_generation.generate(params, shape, sp, caption, frames, image, video, seed)
+        kept = list(range(len(out["ids"]))) if steps is None else steps
+        file = f"generation/{name}.guided.f32"
+        np.ascontiguousarray(out["guided"][kept], dtype="<f4").tofile(os.path.join(tmp, file))
+        assert all(out["ids"][f * 257 + 256] == 8192 for f in range(frames))
+        assert all(0 <= c < 8192 for frame in out["frames"] for c in frame)
+        cases.append({"name": name, "caption": caption, "frames": frames, "image": image, "video": video, "seed": seed,
+                      "ids": out["ids"], "guided_steps": kept, "guided_logits": file,
+                      "image_prompt_ids": out["image_prompt_ids"], "video_prompt_ids": out["video_prompt_ids"],
+                      "unconditional_prompt_ids": out["unconditional_prompt_ids"]})
+        log(f"generation {name}: {len(out['ids'])} tokens, {len(set(out['ids']))} distinct "
+            f"({time.perf_counter() - ts:.1f} s)")
+    long_ids = guided_generation.image_prompt(sp, LONG_CAPTION)
+    assert len(long_ids) == guided_generation.MAX_PROMPT and long_ids[0] != sp.bos_id()
+    return {"cases": cases, "long_caption": LONG_CAPTION, "long_caption_image_prompt_ids": long_ids}
 
 
 def write_model_dir(path: str, write, shape, tokenizer_model: str) -> None:
@@ -202,6 +241,8 @@ def generate(tmp: str, log) -> dict:
             f"f32-vs-f64 {f64_err:.2e}, hf-vs-f64 {hf_err:.2e} ({time.perf_counter() - ts:.1f} s)")
 
     vision_decode = pick_vision_decode(sp, params, shape)
+    os.makedirs(os.path.join(tmp, "generation"))
+    generation = guided_generations(tmp, sp, params, shape, log)
     assert recomputed(params, shape, vision_decode["prompt_ids"], [False] * len(vision_decode["prompt_ids"]),
                       vision_decode["generated_ids"], "vision") == vision_decode["generated_ids"]
     log(f"vision decode: gap {vision_decode['min_top2_gap']:.4f} ({vision_decode['prompt_text']!r})")
@@ -223,6 +264,7 @@ def generate(tmp: str, log) -> dict:
         "jax": {"chunk_threshold_bytes": shape.chunk_threshold, "chunks": chunks["jax"]},
         "sequences": sequences,
         "vision_decode": vision_decode,
+        "generation": generation,
     })
     return {"seconds": time.perf_counter() - t0, "checks": checks,
             "vision_decode_gap": vision_decode["min_top2_gap"]}

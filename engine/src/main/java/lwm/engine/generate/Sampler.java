@@ -9,8 +9,13 @@ public final class Sampler {
     private final Random random;
 
     public Sampler(SamplingParams params) {
+        this(params, new Random(params.seed()));
+    }
+
+    /** A sampler drawing from {@code random} (its seed is then ignored), so several phases share one stream. */
+    public Sampler(SamplingParams params, Random random) {
         this.params = params;
-        this.random = new Random(params.seed());
+        this.random = random;
     }
 
     public int sample(float[] logits) {

@@ -105,18 +105,23 @@ final class VisionFixtures {
         /** Rows of logits, one per position; {@code head} is "text" or "vision". */
         float[][] logits(String head) {
             JsonNode shape = json.get("logits_shape").get(head);
-            try {
-                byte[] bytes = Files.readAllBytes(root().resolve(json.get(head + "_logits").asText()));
-                ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-                float[][] out = new float[shape.get(0).asInt()][shape.get(1).asInt()];
-                for (float[] row : out) {
-                    buffer.asFloatBuffer().get(row);
-                    buffer.position(buffer.position() + row.length * Float.BYTES);
-                }
-                return out;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            return rows(json.get(head + "_logits").asText(), shape.get(0).asInt(), shape.get(1).asInt());
+        }
+    }
+
+    /** A fixture file of float32 little-endian rows. */
+    static float[][] rows(String file, int rows, int columns) {
+        try {
+            byte[] bytes = Files.readAllBytes(root().resolve(file));
+            ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            float[][] out = new float[rows][columns];
+            for (float[] row : out) {
+                buffer.asFloatBuffer().get(row);
+                buffer.position(buffer.position() + row.length * Float.BYTES);
             }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }
