@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.Frame;
@@ -32,6 +33,11 @@ public final class Mp4Writer implements AutoCloseable {
     private final List<String> warnings = new ArrayList<>();
 
     public Mp4Writer(Path file, int width, int height, double fps) {
+        this(file, width, height, fps, Map.of());
+    }
+
+    /** @param metadata container tags, e.g. {@code title} and {@code comment} (MP4 keeps them in its udta atom) */
+    public Mp4Writer(Path file, int width, int height, double fps, Map<String, String> metadata) {
         if (width % 2 != 0 || height % 2 != 0) {
             throw new MediaException(file, "H.264 in yuv420p needs even sizes, got " + width + "x" + height);
         }
@@ -48,6 +54,7 @@ public final class Mp4Writer implements AutoCloseable {
         recorder.setPixelFormat(AV_PIX_FMT_YUV420P);
         recorder.setVideoBitrate((int) Math.max(MIN_BITRATE, width * height * fps * BITS_PER_PIXEL));
         recorder.setOption("movflags", "+faststart");
+        metadata.forEach(recorder::setMetadata);
         frame = new Frame(width, height, Frame.DEPTH_UBYTE, 3);
         try {
             recorder.start();

@@ -396,10 +396,9 @@ public final class ChatService implements AutoCloseable {
         }
     }
 
-    /** Closes the engines and the VQGAN; the store belongs to the caller. */
+    /** Closes the attachment encoder's VQGAN; the engines and the store belong to the caller. */
     @Override
     public void close() {
         encoder.close();
-        engines.close();
     }
 }

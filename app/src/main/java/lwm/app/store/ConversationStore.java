@@ -25,16 +25,16 @@ import lwm.app.store.Message.Status;
  * such answers INTERRUPTED. Methods are synchronized: one connection serves every caller.
  */
 public final class ConversationStore implements AutoCloseable {
-    private final Path file;
+    private final SqliteFile sql;
     private final Connection db;
     private final int interruptedOnOpen;
-    private final Path backup;
+    private final GalleryStore gallery;
 
-    private ConversationStore(Path file, Connection db, Path backup, int interruptedOnOpen) {
-        this.file = file;
-        this.db = db;
-        this.backup = backup;
+    private ConversationStore(SqliteFile sql, int interruptedOnOpen) {
+        this.sql = sql;
+        this.db = sql.db;
         this.interruptedOnOpen = interruptedOnOpen;
+        this.gallery = new GalleryStore(sql);
     }
 
     /** Opens (creating or migrating) the store at {@code file}. */
@@ -43,34 +43,20 @@ public final class ConversationStore implements AutoCloseable {
     }
 
     static ConversationStore open(Path file, List<String> migrations) {
-        Connection db = null;
+        SqliteFile sql = SqliteFile.open(file, migrations, "conversation store");
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            db = DriverManager.getConnection("jdbc:sqlite:" + file);
-            try (Statement s = db.createStatement()) {
-                s.execute("PRAGMA busy_timeout = 5000");
-                s.execute("PRAGMA journal_mode = WAL");
-                s.execute("PRAGMA synchronous = NORMAL");
-                s.execute("PRAGMA foreign_keys = ON");
-            }
-            Path backup = Schema.migrate(db, file, migrations);
-            int interrupted;
-            try (PreparedStatement p = db.prepareStatement("UPDATE messages SET status = ? WHERE status = ?")) {
-                p.setString(1, Status.INTERRUPTED.name());
-                p.setString(2, Status.STREAMING.name());
-                interrupted = p.executeUpdate();
-            }
-            return new ConversationStore(file, db, backup, interrupted);
-        } catch (SQLException | IOException | RuntimeException e) {
-            closeQuietly(db);
-            if (e instanceof StoreException se) {
-                throw se;
-            }
-            throw new StoreException(file + ": cannot open the conversation store (" + e.getMessage() + ")", e);
+            int interrupted = sql.update("UPDATE messages SET status = ? WHERE status = ?", Status.INTERRUPTED.name(),
+                    Status.STREAMING.name());
+            return new ConversationStore(sql, interrupted);
+        } catch (RuntimeException e) {
+            sql.close();
+            throw e;
         }
+    }
+
+    /** The gallery's records, kept in the same file. */
+    public GalleryStore gallery() {
+        return gallery;
     }
 
     /** How many answers were found cut off (STREAMING) when the store was opened, now INTERRUPTED. */
@@ -80,11 +66,11 @@ public final class ConversationStore implements AutoCloseable {
 
     /** The copy made before a schema migration at open, or null when none was needed. */
     public Path backup() {
-        return backup;
+        return sql.backup;
     }
 
     public Path file() {
-        return file;
+        return sql.file;
     }
 
     // ------------------------------------------------------------------ conversations
@@ -195,7 +181,7 @@ public final class ConversationStore implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        closeQuietly(db);
+        sql.close();
     }
 
     // ------------------------------------------------------------------ plumbing
@@ -240,7 +226,7 @@ public final class ConversationStore implements AutoCloseable {
             p.setLong(1, id);
             try (ResultSet rs = p.executeQuery()) {
                 if (!rs.next()) {
-                    throw new StoreException(file + ": message " + id + " not found");
+                    throw new StoreException(sql.file + ": message " + id + " not found");
                 }
                 return message(rs);
             }
@@ -287,61 +273,19 @@ public final class ConversationStore implements AutoCloseable {
         });
     }
 
-    private void update(String sql, Object... parameters) {
-        write(() -> {
-            try (PreparedStatement p = db.prepareStatement(sql)) {
-                for (int i = 0; i < parameters.length; i++) {
-                    p.setObject(i + 1, parameters[i]);
-                }
-                return p.executeUpdate();
-            }
-        });
+    private void update(String statement, Object... parameters) {
+        sql.update(statement, parameters);
     }
 
-    private interface Work<T> {
-        T run() throws SQLException;
+    private <T> T write(SqliteFile.Work<T> work) {
+        return sql.write(work);
     }
 
-    /** One transaction: all of {@code work} or nothing. */
-    private <T> T write(Work<T> work) {
-        try {
-            db.setAutoCommit(false);
-            try {
-                T result = work.run();
-                db.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new StoreException(file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private <T> T read(Work<T> work) {
-        try {
-            return work.run();
-        } catch (SQLException e) {
-            throw new StoreException(file + ": " + e.getMessage(), e);
-        }
+    private <T> T read(SqliteFile.Work<T> work) {
+        return sql.read(work);
     }
 
     private static long generatedKey(PreparedStatement p) throws SQLException {
-        try (ResultSet keys = p.getGeneratedKeys()) {
-            return keys.getLong(1);
-        }
-    }
-
-    private static void closeQuietly(Connection db) {
-        if (db != null) {
-            try {
-                db.close();
-            } catch (SQLException ignored) {
-                // Closing is best effort: the WAL is consistent whatever happens here.
-            }
-        }
+        return SqliteFile.generatedKey(p);
     }
 }

@@ -41,6 +41,26 @@ final class Schema {
                 kind TEXT NOT NULL,
                 probe TEXT);
             CREATE INDEX attachments_by_message ON attachments(message_id, ord);
+            """, """
+            CREATE TABLE generations (
+                id INTEGER PRIMARY KEY,
+                prompt TEXT NOT NULL,
+                n_frames INTEGER NOT NULL,
+                seed INTEGER NOT NULL,
+                temperature_image REAL NOT NULL,
+                top_k_image INTEGER NOT NULL,
+                cfg_scale_image REAL NOT NULL,
+                temperature_video REAL NOT NULL,
+                top_k_video INTEGER NOT NULL,
+                cfg_scale_video REAL NOT NULL,
+                model TEXT NOT NULL,
+                status TEXT NOT NULL,
+                frames_done INTEGER NOT NULL,
+                file TEXT,
+                problem TEXT,
+                elapsed_ms INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL);
             """);
 
     private Schema() {}

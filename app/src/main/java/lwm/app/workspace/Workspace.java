@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import lwm.app.chat.ChatService;
+import lwm.app.gallery.ImagineService;
 import lwm.app.engine.EngineSettings;
 import lwm.app.engine.Engines;
 import lwm.app.engine.MemorySize;
@@ -31,7 +32,9 @@ public final class Workspace implements AutoCloseable {
     private final boolean firstRun;
     private final String settingsProblem;
     private Settings settings;
+    private Engines engines;
     private ChatService chat;
+    private ImagineService imagine;
 
     /** @param codesDir where VQGAN codes are cached (shared with the command line by default) */
     public Workspace(Path dataDir, Path codesDir) throws IOException {
@@ -93,38 +96,61 @@ public final class Workspace implements AutoCloseable {
             tokenFile.write(newToken);
         }
         settings = newSettings;
-        closeChat();
+        closeEngines();
     }
 
     /** The chat service for the current settings, built (engines, code cache) on first use. */
     public synchronized ChatService chat() throws IOException {
         if (chat == null) {
+            chat = new ChatService(engines(), store, new AttachmentEncoder(engines(), codesDir));
+        }
+        return chat;
+    }
+
+    /** Image and video generation for the current settings, into {@code gallery/} of the data folder. */
+    public synchronized ImagineService imagine() throws IOException {
+        if (imagine == null) {
+            imagine = new ImagineService(engines(), store.gallery(), dataDir.resolve("gallery"));
+        }
+        return imagine;
+    }
+
+    private Engines engines() throws IOException {
+        if (engines == null) {
             String url = settings.backendUrl();
             BackendConfig backend = url == null || url.isBlank() ? null : BackendConfig.of(url.strip(), nullToEmpty(backendToken()));
             long budget = settings.memoryBudget() == null || settings.memoryBudget().isBlank() ? 0
                     : MemorySize.parse(settings.memoryBudget());
             Precision precision = settings.precision() == null || settings.precision().isBlank() ? null
                     : Precision.parse(settings.precision());
-            Engines engines = new Engines(new EngineSettings(activeModel(), precision, backend, EngineRouter.Mode.AUTO, budget));
-            chat = new ChatService(engines, store, new AttachmentEncoder(engines, codesDir));
+            engines = new Engines(new EngineSettings(activeModel(), precision, backend, EngineRouter.Mode.AUTO, budget));
         }
-        return chat;
+        return engines;
     }
 
     private static String nullToEmpty(String s) {
         return s == null ? "" : s;
     }
 
-    private void closeChat() {
+    /** Closes the services and the engines they share; the next use rebuilds them from the settings. */
+    private void closeEngines() {
         if (chat != null) {
             chat.close();
             chat = null;
+        }
+        if (imagine != null) {
+            imagine.close();
+            imagine = null;
+        }
+        if (engines != null) {
+            engines.close();
+            engines = null;
         }
     }
 
     @Override
     public synchronized void close() {
-        closeChat();
+        closeEngines();
         store.close();
     }
 }
