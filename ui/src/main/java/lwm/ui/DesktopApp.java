@@ -12,6 +12,7 @@ public final class DesktopApp extends Application {
     private static Path dataDir = Workspace.defaultDataDir();
     private Workspace workspace;
     private Background background;
+    private MainWindow window;
 
     /** Runs the desktop until its window closes. */
     public static void launch(Path dataFolder) {
@@ -23,11 +24,13 @@ public final class DesktopApp extends Application {
     public void start(Stage stage) throws Exception {
         workspace = new Workspace(dataDir, AttachmentEncoder.defaultCacheDir());
         background = new Background();
-        new MainWindow(stage, workspace, background).show();
+        window = new MainWindow(stage, workspace, background);
+        window.show();
     }
 
     @Override
     public void stop() {
+        window.close();
         background.close();
         workspace.close();
     }

@@ -12,6 +12,8 @@ import javafx.scene.control.Button;
 import javafx.scene.control.ButtonBar;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.Label;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.control.ToggleGroup;
 import javafx.scene.control.Tooltip;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyCodeCombination;
@@ -29,6 +31,8 @@ import lwm.app.settings.Settings;
 import lwm.app.workspace.Workspace;
 import lwm.ui.chat.ChatView;
 import lwm.ui.chat.ChatViewModel;
+import lwm.ui.gallery.GalleryView;
+import lwm.ui.gallery.GalleryViewModel;
 import lwm.ui.inspector.InspectorDialog;
 import lwm.ui.inspector.InspectorViewModel;
 import lwm.ui.settings.SettingsDialog;
@@ -36,7 +40,10 @@ import lwm.ui.settings.SettingsViewModel;
 import lwm.ui.util.Background;
 import lwm.ui.util.Errors;
 import org.kordamp.ikonli.javafx.FontIcon;
+import atlantafx.base.theme.Styles;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignC;
+import org.kordamp.ikonli.materialdesign2.MaterialDesignI;
+import org.kordamp.ikonli.materialdesign2.MaterialDesignM;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignT;
 
 /**
@@ -50,19 +57,30 @@ public final class MainWindow {
     private final Stage stage;
     private final Scene scene;
     private final Label model = new Label();
+    private final GalleryViewModel gallery;
+    private final BorderPane root;
+    private final ChatView chatView;
+    private final GalleryView galleryView;
+    private final ToggleGroup screens = new ToggleGroup();
 
     public MainWindow(Stage stage, Workspace workspace, Background background) {
         this.stage = stage;
         this.workspace = workspace;
         this.background = background;
         this.chat = new ChatViewModel(workspace, background, ChatOptions.lwmDefaults());
-        ChatView view = new ChatView(chat, this::inspect);
-        BorderPane root = new BorderPane(view.node());
+        this.gallery = new GalleryViewModel(workspace, background);
+        chatView = new ChatView(chat, this::inspect);
+        galleryView = new GalleryView(gallery);
+        root = new BorderPane(chatView.node());
         root.setTop(toolbar());
         scene = new Scene(root, 1180, 760);
         acceptDroppedFiles(root);
         scene.getAccelerators().put(new KeyCodeCombination(KeyCode.N, KeyCombination.SHORTCUT_DOWN), chat::newConversation);
         scene.getAccelerators().put(new KeyCodeCombination(KeyCode.COMMA, KeyCombination.SHORTCUT_DOWN), this::openSettings);
+        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT1, KeyCombination.SHORTCUT_DOWN),
+                () -> screens.selectToggle(screens.getToggles().get(0)));
+        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT2, KeyCombination.SHORTCUT_DOWN),
+                () -> screens.selectToggle(screens.getToggles().get(1)));
         chat.openSettingsRequested().addListener((o, was, now) -> openSettings());
         Theme.apply(scene, workspace.settings().theme());
         stage.setTitle("LWM Desktop");
@@ -72,6 +90,10 @@ public final class MainWindow {
 
     public ChatViewModel chat() {
         return chat;
+    }
+
+    public GalleryViewModel gallery() {
+        return gallery;
     }
 
     public Scene scene() {
@@ -88,6 +110,12 @@ public final class MainWindow {
             firstRun();
         }
         chat.reloadConversations();
+        gallery.reload();
+    }
+
+    /** Stops what runs in the background (a generation) when the window closes. */
+    public void close() {
+        gallery.close();
     }
 
     private HBox toolbar() {
@@ -106,11 +134,34 @@ public final class MainWindow {
         settings.setId("open-settings");
         settings.getStyleClass().add("flat");
         settings.setOnAction(e -> openSettings());
-        HBox bar = new HBox(12, title, model, spacer, theme, settings);
+        HBox bar = new HBox(12, title, screenSwitch(), model, spacer, theme, settings);
         bar.setAlignment(Pos.CENTER_LEFT);
         bar.setPadding(new Insets(6, 12, 6, 12));
         bar.getStyleClass().add("toolbar");
         return bar;
+    }
+
+    /** Chat | Gallery, as a segmented pair (Ctrl+1, Ctrl+2). */
+    private HBox screenSwitch() {
+        ToggleButton chatScreen = new ToggleButton("Chat", new FontIcon(MaterialDesignM.MESSAGE_TEXT_OUTLINE));
+        chatScreen.setId("screen-chat");
+        chatScreen.getStyleClass().add(Styles.LEFT_PILL);
+        chatScreen.setTooltip(new Tooltip("Conversations about text, images and videos (Ctrl+1)"));
+        ToggleButton galleryScreen = new ToggleButton("Gallery", new FontIcon(MaterialDesignI.IMAGE_MULTIPLE_OUTLINE));
+        galleryScreen.setId("screen-gallery");
+        galleryScreen.getStyleClass().add(Styles.RIGHT_PILL);
+        galleryScreen.setTooltip(new Tooltip("Generate images and videos from text (Ctrl+2)"));
+        chatScreen.setToggleGroup(screens);
+        galleryScreen.setToggleGroup(screens);
+        screens.selectToggle(chatScreen);
+        screens.selectedToggleProperty().addListener((o, was, now) -> {
+            if (now == null) {
+                screens.selectToggle(was); // one screen is always shown
+            } else {
+                root.setCenter(now == galleryScreen ? galleryView.node() : chatView.node());
+            }
+        });
+        return new HBox(chatScreen, galleryScreen);
     }
 
     private void showModel() {
@@ -134,6 +185,7 @@ public final class MainWindow {
         root.setOnDragDropped(e -> {
             boolean ok = e.getDragboard().hasFiles();
             if (ok) {
+                screens.selectToggle(screens.getToggles().get(0));
                 chat.addAttachments(e.getDragboard().getFiles().stream().map(File::toPath).toList());
             }
             e.setDropCompleted(ok);
@@ -169,6 +221,7 @@ public final class MainWindow {
         }, ok -> {
             showModel();
             chat.refreshPlan();
+            gallery.reload();
         }, e -> chat.errorProperty().set("Settings not saved: " + Errors.describe(e)));
     }
 

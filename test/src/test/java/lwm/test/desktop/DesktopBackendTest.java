@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javafx.scene.input.KeyCode;
-import javafx.stage.Stage;
 import lwm.app.model.DemoModel;
 import lwm.app.settings.Settings;
 import lwm.app.store.Message;
@@ -16,34 +15,13 @@ import lwm.test.BackendProcess;
 import lwm.test.ShapeScenes;
 import lwm.test.ShapeScenes.Kind;
 import lwm.test.ShapeScenes.Shape;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.framework.junit5.ApplicationExtension;
-import org.testfx.framework.junit5.Start;
 
 /** A question too big for the local budget runs on the real backend process on loopback, and says so. */
-@ExtendWith(ApplicationExtension.class)
 @Timeout(400)
-class DesktopBackendTest {
-    @TempDir
-    Path dir;
-
-    private DesktopHarness desktop;
-
-    @Start
-    void start(Stage stage) throws Exception {
-        desktop = DesktopHarness.withSettings(dir.resolve("data"), Settings.defaults());
-        desktop.open(stage);
-    }
-
-    @AfterEach
-    void close() {
-        desktop.close();
-    }
+class DesktopBackendTest extends DesktopTest {
 
     @Test
     void aRequestOverTheLocalBudgetIsRoutedToTheBackend(FxRobot robot) throws Exception {

@@ -20,35 +20,14 @@ import lwm.test.ShapeScenes;
 import lwm.test.ShapeScenes.Kind;
 import lwm.test.ShapeScenes.Shape;
 import lwm.ui.chat.MessageItem;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.framework.junit5.ApplicationExtension;
-import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 
 /** The chat screen driven as a user drives it, on the demo model, a real SQLite store and files drawn by the test. */
-@ExtendWith(ApplicationExtension.class)
 @Timeout(300)
-class DesktopChatTest {
-    @TempDir
-    Path dir;
-
-    private DesktopHarness desktop;
-
-    @Start
-    void start(Stage stage) throws Exception {
-        desktop = DesktopHarness.withSettings(dir.resolve("data"), Settings.defaults());
-        desktop.open(stage);
-    }
-
-    @AfterEach
-    void close() {
-        desktop.close();
-    }
+class DesktopChatTest extends DesktopTest {
 
     private Path redSquare() throws Exception {
         return ShapeScenes.png(dir.resolve("red-square.png"), new Color(128, 128, 128),

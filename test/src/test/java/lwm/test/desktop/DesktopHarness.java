@@ -64,6 +64,9 @@ final class DesktopHarness implements AutoCloseable {
 
     @Override
     public void close() {
+        if (window != null) {
+            window.close();
+        }
         background.close();
         workspace.close();
     }

@@ -76,6 +76,8 @@ public final class ScreenshotTour {
             snapshot(inspector, out.resolve("inspector-" + suffix + ".png"));
             cancel(inspector);
 
+            gallery(desktop, out, suffix);
+
             DesktopDriver.onFx(() -> {
                 javafx.scene.control.Button open = (javafx.scene.control.Button) desktop.window.scene().lookup("#open-settings");
                 javafx.application.Platform.runLater(open::fire);
@@ -97,6 +99,33 @@ public final class ScreenshotTour {
             closeWindows();
         }
         System.out.println("screenshots in " + out);
+    }
+
+    /** The gallery with an image and a clip, one snapshot while the clip's frames arrive and one when it is done. */
+    private static void gallery(DesktopHarness desktop, Path out, String suffix) throws Exception {
+        var gallery = desktop.window.gallery();
+        DesktopDriver.onFx(() -> {
+            ((javafx.scene.control.ToggleButton) desktop.window.scene().lookup("#screen-gallery")).fire();
+            gallery.promptProperty().set("a red square");
+            gallery.generate();
+            return null;
+        });
+        DesktopDriver.await("the image", 120, () -> !gallery.busyProperty().get() && gallery.tiles().size() == 1);
+        DesktopDriver.onFx(() -> {
+            gallery.promptProperty().set("a blue circle moving to the left");
+            gallery.framesProperty().set(4);
+            gallery.generate();
+            return null;
+        });
+        DesktopDriver.await("the second frame", 120, () -> gallery.progressProperty().get() > 0.4);
+        snapshot(desktop.window.scene(), out.resolve("gallery-generating-" + suffix + ".png"));
+        DesktopDriver.await("the clip", 180, () -> !gallery.busyProperty().get());
+        Thread.sleep(800);
+        snapshot(desktop.window.scene(), out.resolve("gallery-" + suffix + ".png"));
+        DesktopDriver.onFx(() -> {
+            ((javafx.scene.control.ToggleButton) desktop.window.scene().lookup("#screen-chat")).fire();
+            return null;
+        });
     }
 
     static void snapshot(Scene scene, Path file) throws Exception {

@@ -17,9 +17,14 @@ public final class Background implements AutoCloseable {
     private final ExecutorService executor;
 
     public Background() {
+        this(2, "lwm-background");
+    }
+
+    /** An executor of its own, e.g. for jobs that run for minutes and must not hold up the shared one. */
+    public Background(int threads, String name) {
         AtomicInteger count = new AtomicInteger();
-        executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "lwm-background-" + count.incrementAndGet());
+        executor = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, name + "-" + count.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
