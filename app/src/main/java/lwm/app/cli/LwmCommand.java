@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lwm", mixinStandardHelpOptions = true, version = "LWM Desktop 0.1",
         description = "Run the Large World Model locally, or on a remote backend for long contexts.",
         subcommands = {GenerateCommand.class, ChatCommand.class, AskCommand.class, FramesCommand.class,
-            BackendCommand.class, ImagineCommand.class})
+            BackendCommand.class, ImagineCommand.class, NeedleCommand.class})
 public final class LwmCommand {
     /** What interactive subcommands read. */
     final InputStream in;

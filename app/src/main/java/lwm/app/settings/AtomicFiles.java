@@ -11,8 +11,13 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /** Whole-file writes that a crash cannot leave half done: temporary file, fsync, atomic rename. */
-final class AtomicFiles {
+public final class AtomicFiles {
     private AtomicFiles() {}
+
+    /** Writes {@code bytes} to {@code file}, readable as the umask allows. */
+    public static void write(Path file, byte[] bytes) throws IOException {
+        write(file, bytes, false);
+    }
 
     /** Writes {@code bytes} to {@code file}; {@code ownerOnly} makes the file readable by its owner alone. */
     static void write(Path file, byte[] bytes, boolean ownerOnly) throws IOException {

@@ -29,12 +29,14 @@ public final class ConversationStore implements AutoCloseable {
     private final Connection db;
     private final int interruptedOnOpen;
     private final GalleryStore gallery;
+    private final NeedleStore needles;
 
     private ConversationStore(SqliteFile sql, int interruptedOnOpen) {
         this.sql = sql;
         this.db = sql.db;
         this.interruptedOnOpen = interruptedOnOpen;
         this.gallery = new GalleryStore(sql);
+        this.needles = new NeedleStore(sql);
     }
 
     /** Opens (creating or migrating) the store at {@code file}. */
@@ -57,6 +59,11 @@ public final class ConversationStore implements AutoCloseable {
     /** The gallery's records, kept in the same file. */
     public GalleryStore gallery() {
         return gallery;
+    }
+
+    /** The needle lab's runs and cells, kept in the same file. */
+    public NeedleStore needles() {
+        return needles;
     }
 
     /** How many answers were found cut off (STREAMING) when the store was opened, now INTERRUPTED. */

@@ -61,6 +61,24 @@ final class Schema {
                 elapsed_ms INTEGER NOT NULL,
                 created_at INTEGER NOT NULL,
                 updated_at INTEGER NOT NULL);
+            """, """
+            CREATE TABLE needle_runs (
+                id INTEGER PRIMARY KEY,
+                title TEXT NOT NULL,
+                spec TEXT NOT NULL,
+                model TEXT NOT NULL,
+                status TEXT NOT NULL,
+                source TEXT,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL);
+            CREATE TABLE needle_cells (
+                id INTEGER PRIMARY KEY,
+                run_id INTEGER NOT NULL REFERENCES needle_runs(id) ON DELETE CASCADE,
+                context_length INTEGER NOT NULL,
+                depth_percent INTEGER NOT NULL,
+                round INTEGER NOT NULL,
+                cell TEXT NOT NULL,
+                UNIQUE (run_id, context_length, depth_percent, round));
             """);
 
     private Schema() {}

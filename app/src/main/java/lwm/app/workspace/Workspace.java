@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import lwm.app.chat.ChatService;
 import lwm.app.gallery.ImagineService;
+import lwm.app.needle.NeedleService;
 import lwm.app.engine.EngineSettings;
 import lwm.app.engine.Engines;
 import lwm.app.engine.MemorySize;
@@ -113,6 +114,11 @@ public final class Workspace implements AutoCloseable {
             imagine = new ImagineService(engines(), store.gallery(), dataDir.resolve("gallery"));
         }
         return imagine;
+    }
+
+    /** The needle lab for the current settings. */
+    public synchronized NeedleService needles() throws IOException {
+        return new NeedleService(engines(), store.needles());
     }
 
     private Engines engines() throws IOException {

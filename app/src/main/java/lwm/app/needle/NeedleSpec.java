@@ -1,0 +1,89 @@
+package lwm.app.needle;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+
+/**
+ * What a needle run asks: one needle per cell (LWM's {@code eval_needle.py}) or N needles of which R are asked
+ * ({@code eval_needle_multi.py}), over a grid, in a haystack file; greedy answers of at most {@code maxNewTokens}.
+ */
+public record NeedleSpec(Kind kind, NeedleGrid grid, int needles, int retrieve, long seed, int maxNewTokens,
+                         Path haystack) {
+    public enum Kind { SINGLE, MULTI }
+
+    /** LWM's answers are short; its scripts allow a whole block (1024), which only costs time when a model rambles. */
+    public static final int DEFAULT_MAX_NEW_TOKENS = 64;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public NeedleSpec {
+        if (kind == Kind.SINGLE && (needles != 1 || retrieve != 1)) {
+            throw new IllegalArgumentException("a single-needle run hides and asks one needle");
+        }
+        if (needles < 1 || retrieve < 1 || retrieve > needles) {
+            throw new IllegalArgumentException("asks for " + retrieve + " of " + needles + " needles; ask 1.." + needles);
+        }
+        if (needles > NeedleText.CITIES.size()) {
+            throw new IllegalArgumentException(needles + " needles, but there are " + NeedleText.CITIES.size() + " cities");
+        }
+        if (kind == Kind.MULTI && needles > grid.depthPercents().length) {
+            throw new IllegalArgumentException(needles + " needles need as many distinct depths; the grid has "
+                    + grid.depthPercents().length);
+        }
+        if (maxNewTokens < 1) {
+            throw new IllegalArgumentException("max new tokens must be >= 1, got " + maxNewTokens);
+        }
+    }
+
+    public static NeedleSpec single(NeedleGrid grid, long seed, Path haystack) {
+        return new NeedleSpec(Kind.SINGLE, grid, 1, 1, seed, DEFAULT_MAX_NEW_TOKENS, haystack);
+    }
+
+    public static NeedleSpec multi(NeedleGrid grid, int needles, int retrieve, long seed, Path haystack) {
+        return new NeedleSpec(Kind.MULTI, grid, needles, retrieve, seed, DEFAULT_MAX_NEW_TOKENS, haystack);
+    }
+
+    /** Cells of the run: lengths × depths × rounds, or lengths × rounds for multi-needle runs. */
+    public int cellCount() {
+        int depths = kind == Kind.SINGLE ? grid.depthPercents().length : 1;
+        return grid.contextLengths().length * depths * grid.rounds();
+    }
+
+    public String toJson() {
+        ObjectNode json = JSON.createObjectNode().put("kind", kind.name().toLowerCase(java.util.Locale.ROOT));
+        for (int v : grid.contextLengths()) {
+            json.withArray("context_lengths").add(v);
+        }
+        for (int v : grid.depthPercents()) {
+            json.withArray("depth_percents").add(v);
+        }
+        json.put("rounds", grid.rounds()).put("needles", needles).put("retrieve", retrieve).put("seed", seed)
+                .put("max_new_tokens", maxNewTokens).put("haystack", haystack == null ? null : haystack.toString());
+        return json.toString();
+    }
+
+    public static NeedleSpec fromJson(String text) {
+        try {
+            JsonNode json = JSON.readTree(text);
+            NeedleGrid grid = new NeedleGrid(ints(json.get("context_lengths")), ints(json.get("depth_percents")),
+                    json.get("rounds").asInt());
+            JsonNode haystack = json.get("haystack");
+            return new NeedleSpec(Kind.valueOf(json.get("kind").asText().toUpperCase(java.util.Locale.ROOT)), grid,
+                    json.get("needles").asInt(), json.get("retrieve").asInt(), json.get("seed").asLong(),
+                    json.get("max_new_tokens").asInt(), haystack == null || haystack.isNull() ? null : Path.of(haystack.asText()));
+        } catch (JsonProcessingException | RuntimeException e) {
+            throw new IllegalArgumentException("unreadable needle spec: " + e.getMessage(), e);
+        }
+    }
+
+    private static int[] ints(JsonNode array) {
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asInt();
+        }
+        return out;
+    }
+}
