@@ -33,6 +33,8 @@ import lwm.ui.chat.ChatView;
 import lwm.ui.chat.ChatViewModel;
 import lwm.ui.gallery.GalleryView;
 import lwm.ui.gallery.GalleryViewModel;
+import lwm.ui.needle.NeedleLabView;
+import lwm.ui.needle.NeedleLabViewModel;
 import lwm.ui.inspector.InspectorDialog;
 import lwm.ui.inspector.InspectorViewModel;
 import lwm.ui.settings.SettingsDialog;
@@ -42,6 +44,7 @@ import lwm.ui.util.Errors;
 import org.kordamp.ikonli.javafx.FontIcon;
 import atlantafx.base.theme.Styles;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignC;
+import org.kordamp.ikonli.materialdesign2.MaterialDesignG;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignI;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignM;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignT;
@@ -61,6 +64,8 @@ public final class MainWindow {
     private final BorderPane root;
     private final ChatView chatView;
     private final GalleryView galleryView;
+    private final NeedleLabViewModel needles;
+    private final NeedleLabView needleView;
     private final ToggleGroup screens = new ToggleGroup();
 
     public MainWindow(Stage stage, Workspace workspace, Background background) {
@@ -71,6 +76,8 @@ public final class MainWindow {
         this.gallery = new GalleryViewModel(workspace, background);
         chatView = new ChatView(chat, this::inspect);
         galleryView = new GalleryView(gallery);
+        this.needles = new NeedleLabViewModel(workspace, background);
+        needleView = new NeedleLabView(needles);
         root = new BorderPane(chatView.node());
         root.setTop(toolbar());
         scene = new Scene(root, 1180, 760);
@@ -81,6 +88,8 @@ public final class MainWindow {
                 () -> screens.selectToggle(screens.getToggles().get(0)));
         scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT2, KeyCombination.SHORTCUT_DOWN),
                 () -> screens.selectToggle(screens.getToggles().get(1)));
+        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.DIGIT3, KeyCombination.SHORTCUT_DOWN),
+                () -> screens.selectToggle(screens.getToggles().get(2)));
         chat.openSettingsRequested().addListener((o, was, now) -> openSettings());
         Theme.apply(scene, workspace.settings().theme());
         stage.setTitle("LWM Desktop");
@@ -94,6 +103,10 @@ public final class MainWindow {
 
     public GalleryViewModel gallery() {
         return gallery;
+    }
+
+    public NeedleLabViewModel needles() {
+        return needles;
     }
 
     public Scene scene() {
@@ -111,11 +124,13 @@ public final class MainWindow {
         }
         chat.reloadConversations();
         gallery.reload();
+        needles.reload();
     }
 
-    /** Stops what runs in the background (a generation) when the window closes. */
+    /** Stops what runs in the background (a generation, a needle run) when the window closes. */
     public void close() {
         gallery.close();
+        needles.close();
     }
 
     private HBox toolbar() {
@@ -141,7 +156,7 @@ public final class MainWindow {
         return bar;
     }
 
-    /** Chat | Gallery, as a segmented pair (Ctrl+1, Ctrl+2). */
+    /** Chat | Gallery | Needle lab, as segmented buttons (Ctrl+1, 2, 3). */
     private HBox screenSwitch() {
         ToggleButton chatScreen = new ToggleButton("Chat", new FontIcon(MaterialDesignM.MESSAGE_TEXT_OUTLINE));
         chatScreen.setId("screen-chat");
@@ -149,19 +164,25 @@ public final class MainWindow {
         chatScreen.setTooltip(new Tooltip("Conversations about text, images and videos (Ctrl+1)"));
         ToggleButton galleryScreen = new ToggleButton("Gallery", new FontIcon(MaterialDesignI.IMAGE_MULTIPLE_OUTLINE));
         galleryScreen.setId("screen-gallery");
-        galleryScreen.getStyleClass().add(Styles.RIGHT_PILL);
+        galleryScreen.getStyleClass().add(Styles.CENTER_PILL);
         galleryScreen.setTooltip(new Tooltip("Generate images and videos from text (Ctrl+2)"));
+        ToggleButton needleScreen = new ToggleButton("Needle lab", new FontIcon(MaterialDesignG.GRID));
+        needleScreen.setId("screen-needles");
+        needleScreen.getStyleClass().add(Styles.RIGHT_PILL);
+        needleScreen.setTooltip(new Tooltip("How well the model finds facts deep in long contexts (Ctrl+3)"));
         chatScreen.setToggleGroup(screens);
         galleryScreen.setToggleGroup(screens);
+        needleScreen.setToggleGroup(screens);
         screens.selectToggle(chatScreen);
         screens.selectedToggleProperty().addListener((o, was, now) -> {
             if (now == null) {
                 screens.selectToggle(was); // one screen is always shown
             } else {
-                root.setCenter(now == galleryScreen ? galleryView.node() : chatView.node());
+                root.setCenter(now == galleryScreen ? galleryView.node()
+                        : now == needleScreen ? needleView.node() : chatView.node());
             }
         });
-        return new HBox(chatScreen, galleryScreen);
+        return new HBox(chatScreen, galleryScreen, needleScreen);
     }
 
     private void showModel() {
@@ -222,6 +243,7 @@ public final class MainWindow {
             showModel();
             chat.refreshPlan();
             gallery.reload();
+            needles.reload();
         }, e -> chat.errorProperty().set("Settings not saved: " + Errors.describe(e)));
     }
 

@@ -14,8 +14,21 @@ public record NeedleHeatmap(int[] lengths, int[] depths, double[][] mean, int[][
     private static final int[][] RAMP = {{0xF0, 0x49, 0x6E}, {0xEB, 0xB8, 0x39}, {0x0C, 0xD7, 0x9F}};
 
     public static NeedleHeatmap of(List<NeedleCell> cells) {
+        return of(cells, null);
+    }
+
+    /** The heatmap with every length and depth of {@code grid} shown, the cells not run yet empty. */
+    public static NeedleHeatmap of(List<NeedleCell> cells, NeedleGrid grid) {
         TreeSet<Integer> lengthSet = new TreeSet<>();
         TreeSet<Integer> depthSet = new TreeSet<>();
+        if (grid != null) {
+            for (int l : grid.contextLengths()) {
+                lengthSet.add(l);
+            }
+            for (int d : grid.depthPercents()) {
+                depthSet.add(d);
+            }
+        }
         TreeMap<Long, double[]> sums = new TreeMap<>();
         for (NeedleCell cell : cells) {
             lengthSet.add(cell.contextLength());

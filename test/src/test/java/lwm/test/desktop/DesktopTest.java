@@ -1,13 +1,14 @@
 package lwm.test.desktop;
 
 import java.nio.file.Path;
-import javafx.stage.Stage;
 import lwm.app.settings.Settings;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.framework.junit5.ApplicationExtension;
-import org.testfx.framework.junit5.Start;
+import org.testfx.api.FxToolkit;
+import org.testfx.util.WaitForAsyncUtils;
 
 /** A TestFX test of the real window on a temporary data folder whose settings are saved (no first-run question). */
 @ExtendWith(ApplicationExtension.class)
@@ -17,10 +18,12 @@ abstract class DesktopTest {
 
     DesktopHarness desktop;
 
-    @Start
-    void start(Stage stage) throws Exception {
+    /** TestFX looks for {@code @Start} in the test class alone, so the window is set up here for every subclass. */
+    @BeforeEach
+    void openWindow() throws Exception {
         desktop = DesktopHarness.withSettings(dir.resolve("data"), Settings.defaults());
-        desktop.open(stage);
+        FxToolkit.setupStage(desktop::open);
+        WaitForAsyncUtils.waitForFxEvents();
     }
 
     @AfterEach

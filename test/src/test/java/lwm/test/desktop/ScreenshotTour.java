@@ -77,6 +77,7 @@ public final class ScreenshotTour {
             cancel(inspector);
 
             gallery(desktop, out, suffix);
+            needles(desktop, out, suffix);
 
             DesktopDriver.onFx(() -> {
                 javafx.scene.control.Button open = (javafx.scene.control.Button) desktop.window.scene().lookup("#open-settings");
@@ -122,6 +123,28 @@ public final class ScreenshotTour {
         DesktopDriver.await("the clip", 180, () -> !gallery.busyProperty().get());
         Thread.sleep(800);
         snapshot(desktop.window.scene(), out.resolve("gallery-" + suffix + ".png"));
+        DesktopDriver.onFx(() -> {
+            ((javafx.scene.control.ToggleButton) desktop.window.scene().lookup("#screen-chat")).fire();
+            return null;
+        });
+    }
+
+    /** The needle lab running a 4 × 5 grid on the bundled haystack, midway and done. */
+    private static void needles(DesktopHarness desktop, Path out, String suffix) throws Exception {
+        var lab = desktop.window.needles();
+        DesktopDriver.onFx(() -> {
+            ((javafx.scene.control.ToggleButton) desktop.window.scene().lookup("#screen-needles")).fire();
+            lab.minLengthProperty().set(500);
+            lab.maxLengthProperty().set(2000);
+            lab.lengthsProperty().set(4);
+            lab.depthsProperty().set(5);
+            lab.start();
+            return null;
+        });
+        DesktopDriver.await("half the cells", 300, () -> lab.cells().size() >= 10);
+        Thread.sleep(300);
+        snapshot(desktop.window.scene(), out.resolve("needle-lab-" + suffix + ".png"));
+        DesktopDriver.await("the run", 300, () -> !lab.busyProperty().get());
         DesktopDriver.onFx(() -> {
             ((javafx.scene.control.ToggleButton) desktop.window.scene().lookup("#screen-chat")).fire();
             return null;
