@@ -121,10 +121,10 @@ class ConversationStoreTest {
         next.add("ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0");
         try (ConversationStore store = ConversationStore.open(file, next)) {
             assertNotNull(store.backup());
-            assertEquals(file.resolveSibling("store.db.v1.bak"), store.backup());
+            assertEquals(file.resolveSibling("store.db.v" + Schema.MIGRATIONS.size() + ".bak"), store.backup());
             assertEquals("kept", store.conversations().get(0).title());
         }
-        try (ConversationStore backup = ConversationStore.open(file.resolveSibling("store.db.v1.bak"))) {
+        try (ConversationStore backup = ConversationStore.open(file.resolveSibling("store.db.v" + Schema.MIGRATIONS.size() + ".bak"))) {
             assertEquals(id, backup.conversations().get(0).id());
         }
         byte[] before = Files.readAllBytes(file);
@@ -143,9 +143,31 @@ class ConversationStoreTest {
         List<String> broken = new ArrayList<>(Schema.MIGRATIONS);
         broken.add("ALTER TABLE conversations ADD COLUMN pinned INTEGER; ALTER TABLE nowhere ADD COLUMN x INTEGER");
         StoreException e = assertThrows(StoreException.class, () -> ConversationStore.open(file, broken));
-        assertTrue(e.getMessage().contains("store.db.v1.bak"), e.getMessage());
+        assertTrue(e.getMessage().contains("store.db.v" + Schema.MIGRATIONS.size() + ".bak"), e.getMessage());
         try (ConversationStore store = ConversationStore.open(file)) {
-            assertEquals("kept", store.conversations().get(0).title(), "still at version 1, data intact");
+            assertEquals("kept", store.conversations().get(0).title(), "still at the current version, data intact");
+        }
+    }
+
+    @Test
+    void aStoreOfTheFirstReleaseGainsTheGalleryAndNeedleTablesAndKeepsItsConversations() throws Exception {
+        Path file = dir.resolve("store.db");
+        // The file as the first release left it: its one migration, one conversation.
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+                java.sql.Statement s = db.createStatement()) {
+            for (String statement : Schema.MIGRATIONS.get(0).split(";")) {
+                if (!statement.isBlank()) {
+                    s.execute(statement);
+                }
+            }
+            s.execute("INSERT INTO conversations (title, created_at, updated_at) VALUES ('from the first release', 1, 1)");
+            s.execute("PRAGMA user_version = 1");
+        }
+        try (ConversationStore store = ConversationStore.open(file)) {
+            assertEquals(file.resolveSibling("store.db.v1.bak"), store.backup());
+            assertEquals("from the first release", store.conversations().get(0).title());
+            assertTrue(store.gallery().items().isEmpty());
+            assertTrue(store.needles().runs().isEmpty());
         }
     }
 
