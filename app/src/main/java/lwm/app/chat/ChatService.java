@@ -83,6 +83,11 @@ public final class ChatService implements AutoCloseable {
         return store;
     }
 
+    /** The attachment encoder (VQGAN and code cache), shared with the needle lab's video needles. */
+    public AttachmentEncoder encoder() {
+        return encoder;
+    }
+
     // ------------------------------------------------------------------ planning
 
     /** What sending {@code question} with {@code files} would cost and where it would run; decodes nothing. */

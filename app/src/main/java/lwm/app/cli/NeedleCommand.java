@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import lwm.app.engine.Engines;
+import lwm.app.ingest.AttachmentEncoder;
 import lwm.app.needle.NeedleEvent;
 import lwm.app.needle.NeedleFiles;
 import lwm.app.needle.NeedleGrid;
@@ -43,11 +44,26 @@ final class NeedleCommand implements Callable<Integer> {
             + "model's haystack.txt, which the demo model has).")
     Path haystack;
 
-    @Option(names = "--min", paramLabel = "TOKENS", defaultValue = "1000", description = "Shortest context (default: ${DEFAULT-VALUE}).")
-    int min;
+    @Option(names = "--min", paramLabel = "N", description = "Shortest context in tokens (default 1000), or with "
+            + "--video fewest frames (default 8).")
+    Integer min;
 
-    @Option(names = "--max", paramLabel = "TOKENS", defaultValue = "4000", description = "Longest context (default: ${DEFAULT-VALUE}).")
-    int max;
+    @Option(names = "--max", paramLabel = "N", description = "Longest context in tokens (default 4000), or with "
+            + "--video most frames (default 32).")
+    Integer max;
+
+    @Option(names = "--video", paramLabel = "FILE", description = "A video needle: the clip whose frames are the "
+            + "haystack (with --needle-image, --question, --answer).")
+    Path video;
+
+    @Option(names = "--needle-image", paramLabel = "FILE", description = "The picture inserted among the frames.")
+    Path needleImage;
+
+    @Option(names = "--question", paramLabel = "TEXT", description = "What is asked about the picture.")
+    String question;
+
+    @Option(names = "--answer", paramLabel = "TEXT", description = "What the response must contain (case aside).")
+    String answer;
 
     @Option(names = "--lengths", paramLabel = "N", defaultValue = "4", description = "Context lengths, linear from min to max (default: ${DEFAULT-VALUE}).")
     int lengths;
@@ -98,8 +114,9 @@ final class NeedleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         try (Engines engines = new Engines(backendOptions.settings(modelOptions));
-                ConversationStore store = ConversationStore.open(data.resolve("conversations.db"))) {
-            NeedleService service = new NeedleService(engines, store.needles());
+                ConversationStore store = ConversationStore.open(data.resolve("conversations.db"));
+                AttachmentEncoder encoder = new AttachmentEncoder(engines, AttachmentEncoder.defaultCacheDir())) {
+            NeedleService service = new NeedleService(engines, store.needles(), encoder);
             NeedleRun run;
             if (importFile != null) {
                 run = service.importResults(importFile);
@@ -117,7 +134,7 @@ final class NeedleCommand implements Callable<Integer> {
                 NeedleFiles.writeCsv(map, csv);
             }
             if (heatmap != null) {
-                NeedleFiles.writePng(map, run.title(), heatmap);
+                NeedleFiles.writePng(map, run.title(), NeedleService.lengthUnit(run), heatmap);
             }
             if (json) {
                 spec.commandLine().getOut().println(json(run, map, cells));
@@ -130,20 +147,28 @@ final class NeedleCommand implements Callable<Integer> {
     }
 
     private NeedleSpec spec(NeedleService service) {
+        if (video != null) {
+            if (needleImage == null) {
+                throw new IllegalArgumentException("--video needs --needle-image, --question and --answer");
+            }
+            NeedleGrid frames = NeedleGrid.linear(min != null ? min : 8, max != null ? max : 32, lengths, depths, 1);
+            NeedleSpec.VideoNeedle needle = new NeedleSpec.VideoNeedle(video, needleImage, question, answer);
+            return new NeedleSpec(NeedleSpec.Kind.VIDEO, frames, 1, 1, seed, maxNewTokens, null, needle);
+        }
         Path file = haystack != null ? haystack : service.defaultHaystack();
         if (file == null) {
             throw new IllegalArgumentException("no haystack: give --haystack FILE (the model has no haystack.txt)");
         }
-        NeedleGrid grid = NeedleGrid.linear(min, max, lengths, depths, rounds);
+        NeedleGrid grid = NeedleGrid.linear(min != null ? min : 1000, max != null ? max : 4000, lengths, depths, rounds);
         int asked = retrieve != null ? retrieve : needles;
         return new NeedleSpec(needles == 1 ? NeedleSpec.Kind.SINGLE : NeedleSpec.Kind.MULTI, grid, needles, asked, seed,
-                maxNewTokens, file);
+                maxNewTokens, file, null);
     }
 
     private static void progress(PrintWriter err, NeedleEvent event) {
         if (event instanceof NeedleEvent.CellDone d) {
             NeedleCell c = d.cell();
-            err.printf(Locale.ROOT, "\rcell %d/%d · %d tokens%s · %s · %s ", d.done(), d.total(), c.contextLength(),
+            err.printf(Locale.ROOT, "\rcell %d/%d · %d%s · %s · %s ", d.done(), d.total(), c.contextLength(),
                     c.depthPercent() >= 0 ? " at " + c.depthPercent() + " %" : "",
                     c.correct().stream().allMatch(b -> b) ? "found" : "missed",
                     d.eta().isZero() ? "" : Math.round(d.eta().toMillis() / 1000.0) + " s left");

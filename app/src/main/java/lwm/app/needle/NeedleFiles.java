@@ -73,7 +73,8 @@ public final class NeedleFiles {
     }
 
     /** The heatmap drawn as the NIAH notebooks draw it: depth down, length across, a colour bar labelled Score. */
-    public static void writePng(NeedleHeatmap map, String title, Path file) throws IOException {
+    /** @param unit what the lengths count ("tokens", "haystack frames") */
+    public static void writePng(NeedleHeatmap map, String title, String unit, Path file) throws IOException {
         int cell = 40;
         int left = 90;
         int top = 50;
@@ -109,7 +110,7 @@ public final class NeedleFiles {
             String label = map.lengths()[l] >= 1000 ? (map.lengths()[l] / 100) / 10.0 + "K" : Integer.toString(map.lengths()[l]);
             g.drawString(label, left + l * cell + 4, top + map.depths().length * cell + 16);
         }
-        g.drawString("Context length (tokens)", left, top + map.depths().length * cell + 40);
+        g.drawString("Context length (" + unit + ")", left, top + map.depths().length * cell + 40);
         g.rotate(-Math.PI / 2);
         g.drawString("Depth percent", -(top + map.depths().length * cell / 2 + 40), 20);
         g.rotate(Math.PI / 2);

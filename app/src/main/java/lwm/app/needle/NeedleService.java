@@ -7,11 +7,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Consumer;
 import lwm.app.engine.Engines;
+import lwm.app.ingest.AttachmentEncoder;
+import lwm.app.ingest.CachedCodes;
 import lwm.app.store.NeedleCell;
 import lwm.app.store.NeedleRun;
 import lwm.app.store.NeedleStore;
@@ -23,6 +26,10 @@ import lwm.engine.generate.SamplingParams;
 import lwm.engine.generate.StopReason;
 import lwm.engine.tokenizer.LlamaTokenizer;
 import lwm.engine.tokenizer.PromptBuilder;
+import lwm.engine.tokenizer.VisionPrompt;
+import lwm.engine.tokenizer.VisionTokens;
+import lwm.engine.route.Route;
+import lwm.media.SamplingPolicy;
 
 /**
  * The needle lab: LWM's single- and multi-needle retrieval (reference/lwm.md §5) over a grid, each cell routed like
@@ -33,14 +40,29 @@ import lwm.engine.tokenizer.PromptBuilder;
 public final class NeedleService {
     private final Engines engines;
     private final NeedleStore store;
+    private final AttachmentEncoder encoder;
 
-    public NeedleService(Engines engines, NeedleStore store) {
+    /** @param encoder turns a video needle's clip and picture into VQGAN codes; null refuses video needles */
+    public NeedleService(Engines engines, NeedleStore store, AttachmentEncoder encoder) {
         this.engines = engines;
         this.store = store;
+        this.encoder = encoder;
     }
 
     public NeedleStore store() {
         return store;
+    }
+
+    /** What a run's lengths count ("tokens", "haystack frames"); imported runs count tokens. */
+    public static String lengthUnit(NeedleRun run) {
+        if (run == null || run.status() == NeedleRun.Status.IMPORTED) {
+            return "tokens";
+        }
+        try {
+            return NeedleSpec.fromJson(run.spec()).lengthUnit();
+        } catch (IllegalArgumentException e) {
+            return "tokens"; // an unreadable spec is reported when the run is resumed
+        }
     }
 
     /** The haystack a run uses when none is chosen: the model's own {@code haystack.txt} (the demo model has one). */
@@ -55,14 +77,22 @@ public final class NeedleService {
      */
     public NeedleRun create(NeedleSpec spec) throws IOException {
         check(spec);
-        String kind = spec.kind() == NeedleSpec.Kind.SINGLE ? "Single needle"
-                : "Multi needle (" + spec.retrieve() + " of " + spec.needles() + ")";
-        String title = kind + ", " + spec.grid().contextLengths()[0] + "–" + spec.grid().maxLength() + " tokens, "
-                + spec.haystack().getFileName();
+        String kind = switch (spec.kind()) {
+            case SINGLE -> "Single needle";
+            case MULTI -> "Multi needle (" + spec.retrieve() + " of " + spec.needles() + ")";
+            case VIDEO -> "Video needle";
+        };
+        Path source = spec.kind() == NeedleSpec.Kind.VIDEO ? spec.video().clip() : spec.haystack();
+        String title = kind + ", " + spec.grid().contextLengths()[0] + "–" + spec.grid().maxLength() + " "
+                + spec.lengthUnit() + ", " + source.getFileName();
         return store.create(title, spec.toJson(), engines.modelDir().getFileName().toString(), NeedleRun.Status.STOPPED, null);
     }
 
     private Haystack check(NeedleSpec spec) throws IOException {
+        if (spec.kind() == NeedleSpec.Kind.VIDEO) {
+            checkVideo(spec);
+            return null;
+        }
         if (spec.haystack() == null) {
             throw new IllegalArgumentException("no haystack: choose a text file to hide the needles in");
         }
@@ -77,6 +107,30 @@ public final class NeedleService {
         }
         engines.decide(spec.grid().maxLength(), spec.maxNewTokens()); // says where it would not fit, and why
         return haystack;
+    }
+
+    /** A video needle: both files there, a vision model, and the longest clip within the context and a route. */
+    private void checkVideo(NeedleSpec spec) {
+        NeedleSpec.VideoNeedle v = spec.video();
+        for (Path file : new Path[] {v.clip(), v.image()}) {
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException(file + ": not found");
+            }
+        }
+        if (encoder == null || !engines.footprint().vision()) {
+            throw new IllegalArgumentException("a video needle needs a vision model (LWM-Chat, with its VQGAN); "
+                    + engines.modelDir() + " is text-only");
+        }
+        LlamaTokenizer tokenizer = engines.requireTokenizer("the needle lab");
+        long tokens = VisionPrompt.length(tokenizer, v.question(), new int[] {spec.grid().maxLength() + 1});
+        long context = engines.footprint().maxSequenceLength();
+        if (tokens + spec.maxNewTokens() > context) {
+            throw new IllegalArgumentException("the grid's longest clip, " + spec.grid().maxLength() + " frames and the "
+                    + "needle (" + tokens + " tokens), with " + spec.maxNewTokens() + " answer tokens exceeds this model's "
+                    + "context of " + context + " tokens; lower the largest frame count to "
+                    + ((context - spec.maxNewTokens() - 64) / VisionTokens.TOKENS_PER_FRAME - 1));
+        }
+        engines.decide(tokens, spec.maxNewTokens());
     }
 
     /** Asks every cell of {@code runId} not stored yet; stops between cells when cancelled. */
@@ -108,7 +162,8 @@ public final class NeedleService {
                     return store.run(runId);
                 }
                 listener.accept(new NeedleEvent.CellStarted(cell[0], cell[1], cell[2], done, total));
-                NeedleCell result = ask(spec, haystack, tokenizer, cell[0], cell[1], cell[2], cancel);
+                NeedleCell result = spec.kind() == NeedleSpec.Kind.VIDEO ? askVideo(spec, tokenizer, cell[0], cell[1], cancel)
+                        : ask(spec, haystack, tokenizer, cell[0], cell[1], cell[2], cancel);
                 if (result == null) {
                     store.status(runId, NeedleRun.Status.STOPPED);
                     return store.run(runId);
@@ -131,7 +186,7 @@ public final class NeedleService {
     /** The cells of a spec in LWM's order: (length, depth, round), depth -1 for multi-needle cells. */
     static List<int[]> cells(NeedleSpec spec) {
         List<int[]> out = new ArrayList<>();
-        int[] depths = spec.kind() == NeedleSpec.Kind.SINGLE ? spec.grid().depthPercents() : new int[] {-1};
+        int[] depths = spec.kind() == NeedleSpec.Kind.MULTI ? new int[] {-1} : spec.grid().depthPercents();
         for (int length : spec.grid().contextLengths()) {
             for (int depth : depths) {
                 for (int round = 0; round < spec.grid().rounds(); round++) {
@@ -168,17 +223,55 @@ public final class NeedleService {
         }
         int[] ids = new PromptBuilder(tokenizer).text(prompt).build();
         long start = System.nanoTime();
-        GenerationRequest request = GenerationRequest.of(ids, spec.maxNewTokens(), SamplingParams.greedyDecoding())
-                .withEos(tokenizer.eos());
-        GenerationResult result = engines.choose(ids.length, spec.maxNewTokens()).generate(request, GenerationListener.NONE,
-                cancel);
-        if (result.stopReason() == StopReason.CANCELLED) {
+        String response = answer(GenerationRequest.of(ids, spec.maxNewTokens(), SamplingParams.greedyDecoding())
+                .withEos(tokenizer.eos()), cancel);
+        if (response == null) {
             return null;
         }
-        String response = result.text() == null ? "" : result.text().strip();
         List<Boolean> correct = asked.stream().map(n -> response.contains(n.number())).toList();
         return new NeedleCell(length, depth, round, question, needles, asked.stream().map(NeedleCell.Needle::number).toList(),
                 response, correct, -1, ids.length, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** The greedy answer to a prompt, routed like any request; null when cancelled. */
+    private String answer(GenerationRequest request, CancellationToken cancel) throws IOException {
+        GenerationResult result = engines.choose(request.promptIds().length, request.maxNewTokens())
+                .generate(request, GenerationListener.NONE, cancel);
+        if (result.stopReason() == StopReason.CANCELLED) {
+            return null;
+        }
+        return result.text() == null ? "" : result.text().strip();
+    }
+
+    /**
+     * One video cell (LongVA's V-NIAH): {@code frames} frames of the clip by LWM's sampling, the picture inserted at
+     * {@code int(depth · frames)}, the question asked in LWM's vision-chat layout; the codes of both come from the
+     * code cache after the first cell.
+     */
+    private NeedleCell askVideo(NeedleSpec spec, LlamaTokenizer tokenizer, int frames, int depth, CancellationToken cancel)
+            throws IOException {
+        NeedleSpec.VideoNeedle v = spec.video();
+        long start = System.nanoTime();
+        long tokens = VisionPrompt.length(tokenizer, v.question(), new int[] {frames + 1});
+        Route route = engines.decide(tokens, spec.maxNewTokens()).route();
+        CachedCodes clip = encoder.encode(v.clip(), SamplingPolicy.lwm(frames), route, e -> {}, cancel);
+        CachedCodes picture = encoder.encode(v.image(), SamplingPolicy.lwm(1), route, e -> {}, cancel);
+        if (cancel.isCancelled()) {
+            return null;
+        }
+        List<int[]> sequence = new ArrayList<>(java.util.Arrays.asList(clip.codes()));
+        int at = (int) ((long) sequence.size() * depth / 100);
+        sequence.add(at, picture.codes()[0]);
+        VisionPrompt prompt = VisionPrompt.chat(tokenizer, v.question(), List.of(sequence));
+        String response = answer(GenerationRequest.of(prompt.ids(), spec.maxNewTokens(), SamplingParams.greedyDecoding())
+                .withEos(tokenizer.eos()).withVisionMask(prompt.visionMask()), cancel);
+        if (response == null) {
+            return null;
+        }
+        boolean found = response.toLowerCase(Locale.ROOT).contains(v.answer().toLowerCase(Locale.ROOT));
+        return new NeedleCell(frames, depth, 0, v.question(),
+                List.of(new NeedleCell.Needle("frame " + at, v.answer(), depth)), List.of(v.answer()), response,
+                List.of(found), -1, prompt.ids().length, (System.nanoTime() - start) / 1_000_000);
     }
 
     /**

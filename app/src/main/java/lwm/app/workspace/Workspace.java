@@ -118,7 +118,7 @@ public final class Workspace implements AutoCloseable {
 
     /** The needle lab for the current settings. */
     public synchronized NeedleService needles() throws IOException {
-        return new NeedleService(engines(), store.needles());
+        return new NeedleService(engines(), store.needles(), chat().encoder());
     }
 
     private Engines engines() throws IOException {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.Color;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,6 +12,7 @@ import javafx.scene.control.Spinner;
 import javafx.scene.layout.Region;
 import lwm.app.store.NeedleCell;
 import lwm.app.store.NeedleRun;
+import lwm.test.ShapeScenes;
 import lwm.ui.needle.NeedleLabViewModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -91,6 +93,31 @@ class DesktopNeedleTest extends DesktopTest {
         assertEquals(NeedleRun.Status.DONE, desktop.workspace.store().needles().run(stopped.id()).status());
         assertEquals(6, desktop.workspace.store().needles().cells(stopped.id()).size());
         assertEquals(1, runs().size(), "resuming continues the same run");
+    }
+
+    @Test
+    void aVideoNeedleRunsOverFrameCountsAndSaysSoOnItsAxis(FxRobot robot) throws Exception {
+        Path clip = ShapeScenes.mp4(dir.resolve("circles.mp4"), new Color(228, 214, 178),
+                List.of(new ShapeScenes.Shape(ShapeScenes.Kind.CIRCLE, new Color(30, 60, 220), 40, 128, 60, 4.5, 0)), 30);
+        Path picture = ShapeScenes.png(dir.resolve("red-square.png"), new Color(128, 128, 128),
+                List.of(ShapeScenes.Shape.still(ShapeScenes.Kind.SQUARE, new Color(220, 20, 30), 128, 128, 110)));
+        robot.clickOn("#screen-needles");
+        robot.clickOn("#needle-video");
+        assertFalse(robot.lookup("#needle-haystack-row").query().isVisible(), "a video needle has no text haystack");
+        robot.interact(() -> {
+            lab().clipProperty().set(clip);
+            lab().pictureProperty().set(picture);
+        });
+        assertEquals("circles.mp4", robot.lookup("#needle-clip").queryLabeled().getText());
+        grid(robot, 2, 6, 2, 2);
+        robot.clickOn("#needle-run");
+        awaitIdle();
+        NeedleRun run = runs().get(0);
+        assertEquals(NeedleRun.Status.DONE, run.status(), lab().errorProperty().get());
+        assertEquals(4, desktop.workspace.store().needles().cells(run.id()).size());
+        assertTrue(robot.lookup(".heatmap-axis").queryAll().stream().anyMatch(n -> ((javafx.scene.control.Label) n)
+                .getText().equals("Context length (haystack frames) →")));
+        assertTrue(robot.lookup("#cell-6-100").tryQuery().isPresent());
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import lwm.app.engine.EngineSettings;
 import lwm.app.engine.Engines;
+import lwm.app.ingest.AttachmentEncoder;
 import lwm.app.model.DemoModel;
 import lwm.app.needle.Haystack;
 import lwm.app.needle.NeedleEvent;
@@ -31,6 +32,9 @@ import lwm.app.store.NeedleRun;
 import lwm.engine.generate.CancellationToken;
 import lwm.engine.route.EngineRouter;
 import lwm.engine.tokenizer.LlamaTokenizer;
+import lwm.engine.tokenizer.VisionPrompt;
+import lwm.test.ShapeScenes;
+import java.awt.Color;
 import lwm.test.VisionModel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,6 +51,7 @@ class NeedleLabTest {
     private Engines engines;
     private ConversationStore store;
     private NeedleService service;
+    private AttachmentEncoder encoder;
     private Path haystack;
 
     @BeforeEach
@@ -54,12 +59,14 @@ class NeedleLabTest {
         engines = new Engines(new EngineSettings(VisionModel.assemble(dir.resolve("model")), null, null,
                 EngineRouter.Mode.AUTO, 0));
         store = ConversationStore.open(dir.resolve("lab.db"));
-        service = new NeedleService(engines, store.needles());
+        encoder = new AttachmentEncoder(engines, dir.resolve("codes"));
+        service = new NeedleService(engines, store.needles(), encoder);
         haystack = DemoModel.locate().resolve("haystack.txt");
     }
 
     @AfterEach
     void close() {
+        encoder.close();
         store.close();
         engines.close();
     }
@@ -99,7 +106,7 @@ class NeedleLabTest {
 
     @Test
     void everyCellIsStoredAsItFinishesAndAStoppedRunResumesWithTheRest() throws Exception {
-        NeedleSpec spec = new NeedleSpec(NeedleSpec.Kind.SINGLE, NeedleGrid.linear(300, 500, 2, 2, 1), 1, 1, 7, 3, haystack);
+        NeedleSpec spec = new NeedleSpec(NeedleSpec.Kind.SINGLE, NeedleGrid.linear(300, 500, 2, 2, 1), 1, 1, 7, 3, haystack, null);
         NeedleRun run = service.create(spec);
         CancellationToken cancel = new CancellationToken();
         NeedleRun stopped = service.run(run.id(), e -> {
@@ -148,7 +155,7 @@ class NeedleLabTest {
         NeedleFiles.writeCsv(map, csv);
         assertEquals(5, Files.readAllLines(csv).size());
         Path png = dir.resolve("heat.png");
-        NeedleFiles.writePng(map, done.title(), png);
+        NeedleFiles.writePng(map, done.title(), "tokens", png);
         assertTrue(ImageIO.read(png.toFile()).getWidth() > 100);
 
         NeedleRun imported = service.importResults(results);
@@ -158,7 +165,7 @@ class NeedleLabTest {
 
     @Test
     void aMultiNeedleCellHidesNAtDistinctDepthsAndAsksR() throws Exception {
-        NeedleSpec spec = new NeedleSpec(NeedleSpec.Kind.MULTI, NeedleGrid.linear(600, 600, 1, 5, 2), 3, 2, 1, 3, haystack);
+        NeedleSpec spec = new NeedleSpec(NeedleSpec.Kind.MULTI, NeedleGrid.linear(600, 600, 1, 5, 2), 3, 2, 1, 3, haystack, null);
         NeedleRun run = service.create(spec);
         service.run(run.id(), e -> {}, new CancellationToken());
         List<NeedleCell> cells = store.needles().cells(run.id());
@@ -232,7 +239,7 @@ class NeedleLabTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> service.create(NeedleSpec.single(NeedleGrid.linear(1000, 40000, 2, 2, 1), 0, haystack)));
         assertTrue(e.getMessage().contains("40000 tokens") && e.getMessage().contains("context of 32768"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> NeedleGrid.linear(150, 300, 2, 2, 1));
+        e = assertThrows(IllegalArgumentException.class, () -> NeedleSpec.single(NeedleGrid.linear(150, 300, 2, 2, 1), 0, haystack));
         assertTrue(e.getMessage().contains("150"), e.getMessage());
         assertTrue(store.needles().runs().isEmpty(), "nothing was recorded");
     }
@@ -247,8 +254,40 @@ class NeedleLabTest {
         }
         try (ConversationStore reopened = ConversationStore.open(db)) {
             assertEquals(NeedleRun.Status.INTERRUPTED, reopened.needles().run(id).status());
-            NeedleRun done = new NeedleService(engines, reopened.needles()).run(id, e -> {}, new CancellationToken());
+            NeedleRun done = new NeedleService(engines, reopened.needles(), encoder).run(id, e -> {}, new CancellationToken());
             assertEquals(NeedleRun.Status.DONE, done.status());
+        }
+    }
+
+    @Test
+    void aVideoNeedleInsertsThePictureAmongTheClipsFramesAtEachDepth() throws Exception {
+        Path clip = ShapeScenes.mp4(dir.resolve("circles.mp4"), new Color(228, 214, 178),
+                List.of(new ShapeScenes.Shape(ShapeScenes.Kind.CIRCLE, new Color(30, 60, 220), 40, 128, 60, 4.5, 0)), 40);
+        Path picture = ShapeScenes.png(dir.resolve("red-square.png"), new Color(128, 128, 128),
+                List.of(ShapeScenes.Shape.still(ShapeScenes.Kind.SQUARE, new Color(220, 20, 30), 128, 128, 110)));
+        NeedleSpec.VideoNeedle needle = new NeedleSpec.VideoNeedle(clip, picture, "What color is the square?", "red");
+        NeedleRun run = service.create(NeedleSpec.video(NeedleGrid.linear(4, 8, 2, 3, 1), needle));
+        service.run(run.id(), e -> {}, new CancellationToken());
+        List<NeedleCell> cells = store.needles().cells(run.id());
+        assertEquals(6, cells.size());
+        LlamaTokenizer tokenizer = engines.requireTokenizer("test");
+        for (NeedleCell c : cells) {
+            assertEquals("frame " + c.contextLength() * c.depthPercent() / 100, c.needles().get(0).city());
+            assertEquals(VisionPrompt.length(tokenizer, "What color is the square?", new int[] {c.contextLength() + 1}),
+                    c.promptTokens(), "the clip's frames and the picture");
+            assertEquals(c.response().toLowerCase(java.util.Locale.ROOT).contains("red"), c.correct().get(0));
+        }
+        assertEquals("haystack frames", NeedleService.lengthUnit(store.needles().run(run.id())));
+
+        Exception e = assertThrows(IllegalArgumentException.class,
+                () -> service.create(NeedleSpec.video(NeedleGrid.linear(8, 200, 2, 2, 1), needle)));
+        assertTrue(e.getMessage().contains("200 frames") && e.getMessage().contains("lower the largest frame count"),
+                e.getMessage());
+        Path textOnly = Path.of(System.getProperty("lwm.vision.fixtures"), "text-only");
+        try (Engines text = new Engines(new EngineSettings(textOnly, null, null, EngineRouter.Mode.AUTO, 0))) {
+            e = assertThrows(IllegalArgumentException.class, () -> new NeedleService(text, store.needles(), encoder)
+                    .create(NeedleSpec.video(NeedleGrid.linear(4, 8, 2, 3, 1), needle)));
+            assertTrue(e.getMessage().contains("needs a vision model"), e.getMessage());
         }
     }
 

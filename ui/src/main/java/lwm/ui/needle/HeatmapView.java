@@ -44,12 +44,12 @@ final class HeatmapView {
     }
 
     /** Redraws the whole grid (at most a few hundred cells; a run changes it once per finished cell). */
-    void show(NeedleHeatmap map, List<NeedleCell> cells) {
+    void show(NeedleHeatmap map, List<NeedleCell> cells, String unit) {
         grid.getChildren().clear();
         if (map.lengths().length == 0) {
             return;
         }
-        grid.add(axis("Context length (tokens) →"), 1, 0, map.lengths().length, 1);
+        grid.add(axis("Context length (" + unit + ") →"), 1, 0, map.lengths().length, 1);
         grid.add(axis("Depth ↓"), 0, 1);
         for (int l = 0; l < map.lengths().length; l++) {
             Label tick = axis(shortTokens(map.lengths()[l]));
@@ -60,12 +60,12 @@ final class HeatmapView {
         for (int d = 0; d < map.depths().length; d++) {
             grid.add(axis(map.depths()[d] + " %"), 0, d + 2);
             for (int l = 0; l < map.lengths().length; l++) {
-                grid.add(cell(map, d, l, cells), l + 1, d + 2);
+                grid.add(cell(map, d, l, cells, unit), l + 1, d + 2);
             }
         }
     }
 
-    private static Region cell(NeedleHeatmap map, int d, int l, List<NeedleCell> cells) {
+    private static Region cell(NeedleHeatmap map, int d, int l, List<NeedleCell> cells, String unit) {
         Region r = new Region();
         r.setPrefSize(CELL, CELL);
         r.getStyleClass().add("heatmap-cell");
@@ -76,7 +76,7 @@ final class HeatmapView {
             return r;
         }
         r.setStyle(String.format(Locale.ROOT, "-fx-background-color: #%06x;", NeedleHeatmap.color(map.mean()[d][l])));
-        Tooltip tip = new Tooltip(details(map.lengths()[l], map.depths()[d], map.mean()[d][l], runs, cells));
+        Tooltip tip = new Tooltip(details(map.lengths()[l], map.depths()[d], map.mean()[d][l], runs, cells, unit));
         tip.setShowDelay(Duration.millis(150));
         tip.setWrapText(true);
         tip.setMaxWidth(520);
@@ -85,9 +85,9 @@ final class HeatmapView {
     }
 
     /** What a cell holds: its figures, then each round's question, answer and response. */
-    static String details(int length, int depth, double mean, int runs, List<NeedleCell> cells) {
-        StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%,d tokens · depth %d %% · score %.2f over %d %s",
-                length, depth, mean, runs, runs == 1 ? "answer" : "answers"));
+    static String details(int length, int depth, double mean, int runs, List<NeedleCell> cells, String unit) {
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%,d %s · depth %d %% · score %.2f over %d %s",
+                length, unit, depth, mean, runs, runs == 1 ? "answer" : "answers"));
         List<String> lines = new ArrayList<>();
         for (NeedleCell c : cells) {
             if (c.contextLength() != length) {

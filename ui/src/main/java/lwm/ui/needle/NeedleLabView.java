@@ -16,6 +16,7 @@ import javafx.scene.control.ProgressBar;
 import javafx.scene.control.RadioButton;
 import javafx.scene.control.ScrollPane;
 import javafx.scene.control.Spinner;
+import javafx.scene.control.TextField;
 import javafx.scene.control.SplitPane;
 import javafx.scene.control.ToggleGroup;
 import javafx.scene.control.Tooltip;
@@ -25,6 +26,7 @@ import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
 import javafx.stage.FileChooser;
+import lwm.app.needle.NeedleSpec;
 import lwm.app.store.NeedleRun;
 import org.kordamp.ikonli.javafx.FontIcon;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignF;
@@ -48,7 +50,7 @@ public final class NeedleLabView {
         root = new SplitPane(runsPane(), mainPane());
         root.setDividerPositions(0.24);
         SplitPane.setResizableWithParent(root.getItems().get(0), false);
-        vm.heatmapProperty().addListener((o, was, now) -> heatmap.show(now, vm.cells()));
+        vm.heatmapProperty().addListener((o, was, now) -> heatmap.show(now, vm.cells(), vm.unitProperty().get()));
     }
 
     public SplitPane node() {
@@ -113,15 +115,11 @@ public final class NeedleLabView {
 
     private VBox form() {
         ToggleGroup kind = new ToggleGroup();
-        RadioButton single = new RadioButton("Single needle");
-        single.setId("needle-single");
-        RadioButton multi = new RadioButton("Multi needle");
-        multi.setId("needle-multi");
-        single.setToggleGroup(kind);
-        multi.setToggleGroup(kind);
-        single.setSelected(!vm.multiProperty().get());
-        multi.selectedProperty().bindBidirectional(vm.multiProperty());
-        multi.setSelected(vm.multiProperty().get());
+        RadioButton single = kindButton(kind, "Single needle", "needle-single", NeedleSpec.Kind.SINGLE);
+        RadioButton multi = kindButton(kind, "Multi needle", "needle-multi", NeedleSpec.Kind.MULTI);
+        RadioButton video = kindButton(kind, "Video needle", "needle-video", NeedleSpec.Kind.VIDEO);
+        var isVideo = vm.kindProperty().isEqualTo(NeedleSpec.Kind.VIDEO);
+        var isMulti = vm.kindProperty().isEqualTo(NeedleSpec.Kind.MULTI);
 
         Label haystackName = new Label();
         haystackName.setId("needle-haystack");
@@ -134,21 +132,44 @@ public final class NeedleLabView {
         GridPane grid = new GridPane();
         grid.setHgap(8);
         grid.setVgap(6);
-        grid.addRow(0, new Label("Kind"), new HBox(12, single, multi));
-        grid.addRow(1, new Label("Haystack"), new HBox(8, haystackName, chooseHaystack));
-        grid.addRow(2, new Label("Context"), new HBox(6, spinner("needle-min", 300, 1_048_576, vm.minLengthProperty(), 500),
-                new Label("to"), spinner("needle-max", 300, 1_048_576, vm.maxLengthProperty(), 500), new Label("tokens in"),
+        grid.addRow(0, new Label("Kind"), new HBox(12, single, multi, video));
+        HBox haystackRow = new HBox(8, haystackName, chooseHaystack);
+        haystackRow.setId("needle-haystack-row");
+        Label haystackLabel = new Label("Haystack");
+        showIf(isVideo.not(), haystackRow, haystackLabel);
+        grid.addRow(1, haystackLabel, haystackRow);
+        Label unit = new Label();
+        unit.textProperty().bind(Bindings.when(isVideo).then("frames in").otherwise("tokens in"));
+        grid.addRow(2, new Label("Context"), new HBox(6, spinner("needle-min", 1, 1_048_576, vm.minLengthProperty(), 500),
+                new Label("to"), spinner("needle-max", 1, 1_048_576, vm.maxLengthProperty(), 500), unit,
                 spinner("needle-lengths", 1, 40, vm.lengthsProperty(), 1), new Label("lengths")));
         grid.addRow(3, new Label("Depths"), new HBox(6, spinner("needle-depths", 1, 40, vm.depthsProperty(), 1),
                 new Label("from 0 to 100 %, rounds"), spinner("needle-rounds", 1, 20, vm.roundsProperty(), 1)));
         HBox multiRow = new HBox(6, new Label("Hide"), spinner("needle-count", 1, 20, vm.needlesProperty(), 1),
                 new Label("needles, ask for"), spinner("needle-retrieve", 1, 20, vm.retrieveProperty(), 1));
         Label multiLabel = new Label("Needles");
-        multiRow.visibleProperty().bind(vm.multiProperty());
-        multiLabel.visibleProperty().bind(vm.multiProperty());
-        multiRow.managedProperty().bind(vm.multiProperty());
-        multiLabel.managedProperty().bind(vm.multiProperty());
+        showIf(isMulti, multiRow, multiLabel);
         grid.addRow(4, multiLabel, multiRow);
+        Label clipLabel = new Label("Clip");
+        HBox clipRow = new HBox(8, fileName(vm.clipProperty(), "needle-clip", "no clip chosen"),
+                chooser("needle-choose-clip", "Choose the clip", vm.clipProperty(), "Videos", "*.mp4", "*.mkv", "*.mov",
+                        "*.webm", "*.avi"),
+                new Label("picture"), fileName(vm.pictureProperty(), "needle-picture", "no picture chosen"),
+                chooser("needle-choose-picture", "Choose the picture", vm.pictureProperty(), "Images", "*.png", "*.jpg",
+                        "*.jpeg", "*.webp"));
+        TextField question = new TextField();
+        question.setId("needle-question");
+        question.setPrefColumnCount(24);
+        question.textProperty().bindBidirectional(vm.questionProperty());
+        TextField answer = new TextField();
+        answer.setId("needle-answer");
+        answer.setPrefColumnCount(8);
+        answer.textProperty().bindBidirectional(vm.answerProperty());
+        Label askLabel = new Label("Ask");
+        HBox askRow = new HBox(8, question, new Label("answer contains"), answer);
+        showIf(isVideo, clipLabel, clipRow, askLabel, askRow);
+        grid.addRow(5, clipLabel, clipRow);
+        grid.addRow(6, askLabel, askRow);
         for (var node : grid.getChildren()) {
             if (node instanceof HBox h) {
                 h.setAlignment(Pos.CENTER_LEFT);
@@ -196,6 +217,51 @@ public final class NeedleLabView {
         VBox box = new VBox(10, grid, actions, error);
         box.setPadding(new Insets(10, 12, 10, 12));
         return box;
+    }
+
+    private RadioButton kindButton(ToggleGroup group, String text, String id, NeedleSpec.Kind kind) {
+        RadioButton b = new RadioButton(text);
+        b.setId(id);
+        b.setToggleGroup(group);
+        b.setSelected(vm.kindProperty().get() == kind);
+        b.selectedProperty().addListener((o, was, now) -> {
+            if (now) {
+                vm.kindProperty().set(kind);
+            }
+        });
+        return b;
+    }
+
+    private static void showIf(javafx.beans.value.ObservableBooleanValue condition, javafx.scene.Node... nodes) {
+        for (javafx.scene.Node n : nodes) {
+            n.visibleProperty().bind(condition);
+            n.managedProperty().bind(condition);
+        }
+    }
+
+    private static Label fileName(javafx.beans.property.ObjectProperty<java.nio.file.Path> file, String id, String none) {
+        Label l = new Label();
+        l.setId(id);
+        l.textProperty().bind(Bindings.createStringBinding(() -> file.get() == null ? none
+                : file.get().getFileName().toString(), file));
+        return l;
+    }
+
+    private Button chooser(String id, String title, javafx.beans.property.ObjectProperty<java.nio.file.Path> target,
+            String kind, String... patterns) {
+        Button b = new Button("Choose…", new FontIcon(MaterialDesignF.FILE_OUTLINE));
+        b.setId(id);
+        b.setOnAction(e -> {
+            FileChooser chooser = new FileChooser();
+            chooser.setTitle(title);
+            chooser.getExtensionFilters().addAll(new FileChooser.ExtensionFilter(kind, patterns),
+                    new FileChooser.ExtensionFilter("All files", "*"));
+            File file = chooser.showOpenDialog(root.getScene().getWindow());
+            if (file != null) {
+                target.set(file.toPath());
+            }
+        });
+        return b;
     }
 
     private Spinner<Integer> spinner(String id, int min, int max, javafx.beans.property.IntegerProperty value, int step) {

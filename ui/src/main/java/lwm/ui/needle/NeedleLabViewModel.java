@@ -42,7 +42,12 @@ public final class NeedleLabViewModel {
     private final Background background;
     private final Background runner = new Background(1, "lwm-needle");
 
-    private final BooleanProperty multi = new SimpleBooleanProperty(false);
+    private final ObjectProperty<NeedleSpec.Kind> kind = new SimpleObjectProperty<>(NeedleSpec.Kind.SINGLE);
+    private final ObjectProperty<Path> clip = new SimpleObjectProperty<>();
+    private final ObjectProperty<Path> picture = new SimpleObjectProperty<>();
+    private final StringProperty question = new SimpleStringProperty("What color is the square?");
+    private final StringProperty answer = new SimpleStringProperty("red");
+    private final StringProperty unit = new SimpleStringProperty("tokens");
     private final ObjectProperty<Path> haystack = new SimpleObjectProperty<>();
     private final IntegerProperty minLength = new SimpleIntegerProperty(1000);
     private final IntegerProperty maxLength = new SimpleIntegerProperty(4000);
@@ -71,8 +76,31 @@ public final class NeedleLabViewModel {
 
     // ------------------------------------------------------------------ form and state
 
-    public BooleanProperty multiProperty() {
-        return multi;
+    public ObjectProperty<NeedleSpec.Kind> kindProperty() {
+        return kind;
+    }
+
+    /** A video needle's clip. */
+    public ObjectProperty<Path> clipProperty() {
+        return clip;
+    }
+
+    /** A video needle's picture, inserted among the clip's frames. */
+    public ObjectProperty<Path> pictureProperty() {
+        return picture;
+    }
+
+    public StringProperty questionProperty() {
+        return question;
+    }
+
+    public StringProperty answerProperty() {
+        return answer;
+    }
+
+    /** What the selected run's lengths count: tokens, or haystack frames. */
+    public StringProperty unitProperty() {
+        return unit;
     }
 
     /** The chosen haystack; null for the model's bundled one. */
@@ -161,16 +189,24 @@ public final class NeedleLabViewModel {
         NeedleSpec spec;
         try {
             NeedleGrid grid = NeedleGrid.linear(minLength.get(), maxLength.get(), lengths.get(), depths.get(), rounds.get());
-            spec = multi.get() ? NeedleSpec.multi(grid, needles.get(), retrieve.get(), 0, haystack.get())
-                    : NeedleSpec.single(grid, 0, haystack.get());
+            spec = switch (kind.get()) {
+                case SINGLE -> NeedleSpec.single(grid, 0, haystack.get());
+                case MULTI -> NeedleSpec.multi(grid, needles.get(), retrieve.get(), 0, haystack.get());
+                case VIDEO -> {
+                    if (clip.get() == null || picture.get() == null) {
+                        throw new IllegalArgumentException("choose the clip and the picture of the video needle");
+                    }
+                    yield NeedleSpec.video(NeedleGrid.linear(minLength.get(), maxLength.get(), lengths.get(), depths.get(), 1),
+                            new NeedleSpec.VideoNeedle(clip.get(), picture.get(), question.get().strip(), answer.get().strip()));
+                }
+            };
         } catch (IllegalArgumentException e) {
             error.set(e.getMessage());
             return;
         }
         launch(service -> {
-            NeedleSpec withHaystack = spec.haystack() != null ? spec : new NeedleSpec(spec.kind(), spec.grid(),
-                    spec.needles(), spec.retrieve(), spec.seed(), spec.maxNewTokens(), service.defaultHaystack());
-            return service.create(withHaystack);
+            boolean bundled = spec.kind() != NeedleSpec.Kind.VIDEO && spec.haystack() == null;
+            return service.create(bundled ? spec.withHaystack(service.defaultHaystack()) : spec);
         });
     }
 
@@ -198,7 +234,7 @@ public final class NeedleLabViewModel {
         NeedleHeatmap map = heatmap.get();
         background.run(() -> {
             switch (kind) {
-                case PNG -> NeedleFiles.writePng(map, run == null ? "Needle in a haystack" : run.title(), file);
+                case PNG -> NeedleFiles.writePng(map, run == null ? "Needle in a haystack" : run.title(), NeedleService.lengthUnit(run), file);
                 case CSV -> NeedleFiles.writeCsv(map, file);
                 case LWM_JSON -> NeedleFiles.writeLwmResults(snapshot, file);
             }
@@ -311,6 +347,7 @@ public final class NeedleLabViewModel {
     }
 
     private void loadCells(NeedleRun run) {
+        unit.set(NeedleService.lengthUnit(run));
         cells.clear();
         heatmap.set(heatmapOf(run, List.of()));
         if (run != null) {
