@@ -236,6 +236,12 @@ public final class MainWindow {
     }
 
     private void save(Settings settings, String token) {
+        boolean busy = chat.busyProperty().get() || gallery.busyProperty().get() || needles.busyProperty().get();
+        if (busy && (token != null || !workspace.settings().sameEngines(settings))) {
+            chat.errorProperty().set("Settings not saved: stop the answer, generation or needle run first (the model "
+                    + "they use would be unloaded under them)");
+            return;
+        }
         background.run(() -> {
             workspace.apply(settings, token);
             return null;

@@ -29,6 +29,8 @@ final class FramePreviews implements AutoCloseable {
     private Job partial;
     private boolean closed;
     private RuntimeException failure;
+    /** Frames decoded complete, by index; read by the caller after {@link #close}. */
+    private final java.util.Map<Integer, RgbImage> finished = new java.util.HashMap<>();
 
     FramePreviews(Vqgan vqgan, Consumer<ImagineEvent.Preview> listener) {
         this.vqgan = vqgan;
@@ -38,8 +40,15 @@ final class FramePreviews implements AutoCloseable {
         thread.start();
     }
 
-    /** The codes of frame {@code frame} so far ({@code count} of 256); previews every few rows and at the end. */
+    /**
+     * The codes of frame {@code frame} so far ({@code count} of 256); previews every few rows and at the end.
+     *
+     * @throws RuntimeException when decoding a complete frame failed, so that sampling stops at once
+     */
     synchronized void codes(int frame, int[] codes, int count) {
+        if (failure != null) {
+            throw failure;
+        }
         if (count == VisionTokens.CODES_PER_FRAME) {
             complete.add(new Job(frame, GRID, codes.clone()));
             partial = null;
@@ -75,17 +84,28 @@ final class FramePreviews implements AutoCloseable {
                     partial = null;
                 }
             }
+            RgbImage image;
             try {
-                listener.accept(new ImagineEvent.Preview(job.frame(), job.rows(), decode(vqgan, job.codes())));
-            } catch (RuntimeException e) {
+                image = decode(vqgan, job.codes());
+            } catch (RuntimeException | Error e) {
+                if (job.rows() < GRID) {
+                    continue; // a preview that cannot be drawn is skipped; the complete frame decides
+                }
                 synchronized (this) {
-                    failure = e;
+                    failure = e instanceof RuntimeException r ? r
+                            : new IllegalStateException("decoding frame " + job.frame() + " failed: " + e, e);
                     complete.clear();
                     closed = true;
                     notifyAll();
                 }
                 return;
             }
+            if (job.rows() == GRID) {
+                synchronized (this) {
+                    finished.put(job.frame(), image);
+                }
+            }
+            listener.accept(new ImagineEvent.Preview(job.frame(), job.rows(), image));
         }
     }
 
@@ -98,25 +118,43 @@ final class FramePreviews implements AutoCloseable {
         try {
             wait();
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            closed = true;
+            closed = true; // the decoder thread is being shut down; queued complete frames are still decoded
         }
     }
 
-    /** Waits until every complete frame is decoded; rethrows a decoding failure. */
+    /** Waits until every complete frame is decoded (an interrupt does not cut it short); rethrows a failure. */
     @Override
     public void close() {
         synchronized (this) {
             closed = true;
             notifyAll();
         }
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /** The first {@code count} frames as decoded; call after {@link #close}. */
+    synchronized java.util.List<RgbImage> frames(int count) {
+        java.util.List<RgbImage> out = new java.util.ArrayList<>();
+        for (int f = 0; f < count; f++) {
+            RgbImage image = finished.get(f);
+            if (image == null) {
+                throw new IllegalStateException("frame " + f + " was sampled but not decoded");
+            }
+            out.add(image);
+        }
+        return out;
     }
 }

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -76,26 +75,25 @@ public final class ImagineService implements AutoCloseable {
         Vqgan decoder = vqgan();
         GalleryItem item = store.start(request, engines.modelDir().getFileName().toString());
         listener.accept(new ImagineEvent.Started(item));
-        RgbImage[] frames = new RgbImage[request.frames()];
         long start = System.nanoTime();
         try {
             ImagineResult result;
-            try (FramePreviews previews = new FramePreviews(decoder, preview -> {
-                if (preview.rows() == FramePreviews.GRID) {
-                    frames[preview.frame()] = preview.image();
-                }
-                listener.accept(preview);
-            })) {
+            List<RgbImage> frames;
+            FramePreviews previews = new FramePreviews(decoder, listener::accept);
+            try {
                 result = generator.generate(request, sampling(previews, listener, start), cancel);
+            } finally {
+                previews.close(); // every complete frame is decoded by then
             }
-            int done = result.frames().size();
-            Path file = done == 0 ? null : write(item, Arrays.asList(frames).subList(0, done), out);
+            frames = previews.frames(result.frames().size());
+            int done = frames.size();
+            Path file = done == 0 ? null : write(item, frames, out);
             store.progress(item.id(), done, file, result.elapsed());
             boolean stopped = result.stop() == StopReason.CANCELLED;
             store.finish(item.id(), stopped ? GalleryItem.Status.STOPPED : GalleryItem.Status.DONE, null);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             store.progress(item.id(), 0, null, Duration.ofNanos(System.nanoTime() - start));
-            store.finish(item.id(), GalleryItem.Status.FAILED, e.getMessage());
+            store.finish(item.id(), GalleryItem.Status.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
             listener.accept(new ImagineEvent.Finished(store.item(item.id())));
             throw e;
         }
@@ -114,9 +112,12 @@ public final class ImagineService implements AutoCloseable {
         return imagine(existing(id).request(), listener, cancel);
     }
 
-    /** Removes the record and its file. */
+    /** Removes the record and its file; a running item must be stopped first. */
     public void delete(long id) throws IOException {
         GalleryItem item = existing(id);
+        if (item.status() == GalleryItem.Status.RUNNING) {
+            throw new IllegalStateException("\"" + item.request().prompt() + "\" is being generated; stop it before deleting it");
+        }
         store.delete(id);
         if (item.file() != null) {
             Files.deleteIfExists(item.file());

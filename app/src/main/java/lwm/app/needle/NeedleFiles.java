@@ -184,7 +184,7 @@ public final class NeedleFiles {
             throw new IOException(where + ": no 'correct'");
         }
         if (correct.isBoolean()) {
-            int depth = (int) Math.round(requiredNumber(e, "depth_percent", where));
+            int depth = depthPercent(e, where);
             String answer = e.path("answer").asText("");
             return new NeedleCell(length, depth, round, "", List.of(new NeedleCell.Needle("", answer, depth)),
                     List.of(answer), response, List.of(correct.asBoolean()), -1, 0, 0);
@@ -207,7 +207,11 @@ public final class NeedleFiles {
             if (!v.isArray() || v.size() != 2 || !v.get(1).isNumber()) {
                 throw new IOException(where + ": needles_info." + field.getKey() + " must be [number, depth]");
             }
-            NeedleCell.Needle n = new NeedleCell.Needle(field.getKey(), v.get(0).asText(), (int) Math.round(v.get(1).asDouble()));
+            double at = v.get(1).asDouble();
+            if (!(at >= 0 && at <= 100)) {
+                throw new IOException(where + ": needles_info." + field.getKey() + " has depth " + at + ", outside 0..100");
+            }
+            NeedleCell.Needle n = new NeedleCell.Needle(field.getKey(), v.get(0).asText(), (int) Math.round(at));
             (answerList.contains(n.number()) ? asked : others).add(n);
         }
         asked.sort(java.util.Comparator.comparingInt(n -> answerList.indexOf(n.number())));
@@ -224,7 +228,7 @@ public final class NeedleFiles {
     private static NeedleCell niahCell(Path file, JsonNode e) throws IOException {
         String where = file.toString();
         int length = requiredInt(e, "context_length", where);
-        int depth = (int) Math.round(requiredNumber(e, "depth_percent", where));
+        int depth = depthPercent(e, where);
         double score = requiredNumber(e, "score", where);
         if (score < 0 || score > 10) {
             throw new IOException(where + ": score " + score + " is outside the judge's 0..10");
@@ -233,6 +237,14 @@ public final class NeedleFiles {
         return new NeedleCell(length, depth, 0, "", List.of(new NeedleCell.Needle("", needle, depth)), List.of(needle),
                 e.path("model_response").asText(""), List.of(score >= 10), score, 0,
                 (long) (e.path("test_duration_seconds").asDouble(0) * 1000));
+    }
+
+    private static int depthPercent(JsonNode e, String where) throws IOException {
+        double depth = requiredNumber(e, "depth_percent", where);
+        if (depth < 0 || depth > 100) {
+            throw new IOException(where + ": depth_percent " + depth + " is outside 0..100");
+        }
+        return (int) Math.round(depth);
     }
 
     private static int requiredInt(JsonNode e, String key, String where) throws IOException {

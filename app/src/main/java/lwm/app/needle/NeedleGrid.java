@@ -36,7 +36,12 @@ public record NeedleGrid(int[] contextLengths, int[] depthPercents, int rounds) 
         if (lengths < 1 || depths < 1) {
             throw new IllegalArgumentException("a grid needs at least one length and one depth");
         }
-        return new NeedleGrid(linspace(min, max, lengths), linspace(0, 100, depths), rounds);
+        return new NeedleGrid(distinct(linspace(min, max, lengths)), distinct(linspace(0, 100, depths)), rounds);
+    }
+
+    /** Each value once: a grid asked for more points than its range holds would ask the same cell again. */
+    private static int[] distinct(int[] values) {
+        return Arrays.stream(values).distinct().toArray();
     }
 
     /** {@code np.round(np.linspace(from, to, n)).astype(int)}. */

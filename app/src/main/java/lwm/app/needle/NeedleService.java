@@ -29,6 +29,7 @@ import lwm.engine.tokenizer.PromptBuilder;
 import lwm.engine.tokenizer.VisionPrompt;
 import lwm.engine.tokenizer.VisionTokens;
 import lwm.engine.route.Route;
+import lwm.media.MediaProbe;
 import lwm.media.SamplingPolicy;
 
 /**
@@ -117,6 +118,11 @@ public final class NeedleService {
                 throw new IllegalArgumentException(file + ": not found");
             }
         }
+        long clipFrames = MediaProbe.probe(v.clip()).frameCount();
+        if (spec.grid().maxLength() > clipFrames) {
+            throw new IllegalArgumentException(v.clip() + ": has " + clipFrames + " frames; the grid asks for up to "
+                    + spec.grid().maxLength() + " (lower the largest frame count)");
+        }
         if (encoder == null || !engines.footprint().vision()) {
             throw new IllegalArgumentException("a video needle needs a vision model (LWM-Chat, with its VQGAN); "
                     + engines.modelDir() + " is text-only");
@@ -138,6 +144,11 @@ public final class NeedleService {
         NeedleRun run = Objects.requireNonNull(store.run(runId), "needle run " + runId + " not found");
         if (run.status() == NeedleRun.Status.IMPORTED) {
             throw new IllegalArgumentException("run " + runId + " was imported from " + run.source() + "; it cannot be run");
+        }
+        String model = engines.modelDir().getFileName().toString();
+        if (!run.model().equals(model)) {
+            throw new IllegalArgumentException("run " + runId + " was asked of " + run.model() + "; the active model is "
+                    + model + ", and one heatmap must come from one model (switch back, or start a new run)");
         }
         NeedleSpec spec = NeedleSpec.fromJson(run.spec());
         Haystack haystack = check(spec);
@@ -297,11 +308,7 @@ public final class NeedleService {
     /** Reads a results file (LWM's results.json, a NIAH result) into a new run that can be viewed and exported. */
     public NeedleRun importResults(Path file) throws IOException {
         NeedleFiles.Imported imported = NeedleFiles.read(file);
-        NeedleRun run = store.create(imported.format() + ": " + file.getFileName(), "{}", "imported",
-                NeedleRun.Status.IMPORTED, file.toString());
-        for (NeedleCell cell : imported.cells()) {
-            store.put(run.id(), cell);
-        }
-        return run;
+        return store.createWithCells(imported.format() + ": " + file.getFileName(), "{}", "imported",
+                NeedleRun.Status.IMPORTED, file.toString(), imported.cells());
     }
 }

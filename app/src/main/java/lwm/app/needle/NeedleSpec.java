@@ -40,6 +40,9 @@ public record NeedleSpec(Kind kind, NeedleGrid grid, int needles, int retrieve, 
         if (kind != Kind.MULTI && (needles != 1 || retrieve != 1)) {
             throw new IllegalArgumentException("a single-needle run hides and asks one needle");
         }
+        if (kind == Kind.VIDEO && grid.rounds() != 1) {
+            throw new IllegalArgumentException("a video needle has one round: the clip's frames do not change");
+        }
         if ((kind == Kind.VIDEO) != (video != null)) {
             throw new IllegalArgumentException(kind == Kind.VIDEO ? "a video needle run needs a clip and a picture"
                     : "only a video needle run takes a clip");

@@ -34,6 +34,12 @@ public record Settings(List<String> models, String activeModel, String backendUr
         return new Settings(models, activeModel, backendUrl, memoryBudget, precision, newTheme);
     }
 
+    /** Whether {@code other} loads the same engines (model, backend, budget, precision); the theme does not count. */
+    public boolean sameEngines(Settings other) {
+        return java.util.Objects.equals(activeModel, other.activeModel) && java.util.Objects.equals(backendUrl, other.backendUrl)
+                && java.util.Objects.equals(memoryBudget, other.memoryBudget) && java.util.Objects.equals(precision, other.precision);
+    }
+
     public static Settings defaults() {
         return new Settings(List.of(), null, null, null, null, Theme.LIGHT);
     }

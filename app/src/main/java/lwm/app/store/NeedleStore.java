@@ -29,6 +29,12 @@ public final class NeedleStore {
     }
 
     public NeedleRun create(String title, String spec, String model, Status status, String source) {
+        return createWithCells(title, spec, model, status, source, List.of());
+    }
+
+    /** A run and its cells in one transaction: an import that fails leaves nothing behind. */
+    public NeedleRun createWithCells(String title, String spec, String model, Status status, String source,
+            List<NeedleCell> cells) {
         long now = System.currentTimeMillis();
         long id = sql.write(() -> {
             try (PreparedStatement p = sql.db.prepareStatement("INSERT INTO needle_runs (title, spec, model, status, source, "
@@ -41,7 +47,11 @@ public final class NeedleStore {
                 p.setLong(6, now);
                 p.setLong(7, now);
                 p.executeUpdate();
-                return SqliteFile.generatedKey(p);
+                long runId = SqliteFile.generatedKey(p);
+                for (NeedleCell cell : cells) {
+                    insert(runId, cell);
+                }
+                return runId;
             }
         });
         return new NeedleRun(id, title, spec, model, status, source, Instant.ofEpochMilli(now));
@@ -70,8 +80,22 @@ public final class NeedleStore {
 
     /** Stores a finished cell (replacing one with the same key). */
     public void put(long runId, NeedleCell cell) {
-        sql.update("INSERT OR REPLACE INTO needle_cells (run_id, context_length, depth_percent, round, cell) "
-                + "VALUES (?, ?, ?, ?, ?)", runId, cell.contextLength(), cell.depthPercent(), cell.round(), encode(cell));
+        sql.write(() -> {
+            insert(runId, cell);
+            return null;
+        });
+    }
+
+    private void insert(long runId, NeedleCell cell) throws SQLException {
+        try (PreparedStatement p = sql.db.prepareStatement("INSERT OR REPLACE INTO needle_cells (run_id, context_length, "
+                + "depth_percent, round, cell) VALUES (?, ?, ?, ?, ?)")) {
+            p.setLong(1, runId);
+            p.setInt(2, cell.contextLength());
+            p.setInt(3, cell.depthPercent());
+            p.setInt(4, cell.round());
+            p.setString(5, encode(cell));
+            p.executeUpdate();
+        }
     }
 
     /** The run's cells in the order they finished. */

@@ -90,14 +90,20 @@ public final class Workspace implements AutoCloseable {
         return settings.activeModel() != null ? Path.of(settings.activeModel()) : DemoModel.locate();
     }
 
-    /** Saves new settings (and the token, when given) and drops the engines, which the next turn rebuilds. */
+    /**
+     * Saves new settings (and the token, when given); when they change the engines (model, backend, budget,
+     * precision, token), drops them, and the next request rebuilds them. A theme change leaves running work alone.
+     */
     public synchronized void apply(Settings newSettings, String newToken) throws IOException {
         settingsFile.save(newSettings);
         if (newToken != null) {
             tokenFile.write(newToken);
         }
+        boolean engines = newToken != null || !settings.sameEngines(newSettings);
         settings = newSettings;
-        closeEngines();
+        if (engines) {
+            closeEngines();
+        }
     }
 
     /** The chat service for the current settings, built (engines, code cache) on first use. */

@@ -80,6 +80,7 @@ class NeedleLabTest {
                 grid.depthPercents());
         assertArrayEquals(new int[] {0, 11, 22, 33, 44, 56, 67, 78, 89, 100}, NeedleGrid.linear(1000, 10000, 10, 10, 1)
                 .depthPercents()); // run_eval_needle_multi.sh
+        assertArrayEquals(new int[] {8000}, NeedleGrid.linear(8000, 8000, 4, 3, 1).contextLengths(), "each length once");
     }
 
     @Test
@@ -223,6 +224,8 @@ class NeedleLabTest {
                 "entry.json: entry 0: 'depth_percent' must be a number");
         assertBad(write("other.json", "{\"hello\": 1}"), "other.json: neither LWM's results list nor a NIAH result");
         assertBad(write("empty.json", "[]"), "empty.json: an empty results list");
+        assertBad(write("depth.json", "[{\"context_length\": 1000, \"depth_percent\": 300, \"correct\": true}]"),
+                "depth.json: entry 0: depth_percent 300.0 is outside 0..100");
         assertBad(write("score.json", "{\"context_length\": 1, \"depth_percent\": 1, \"model_response\": \"\", \"score\": 11}"),
                 "score.json: score 11.0 is outside");
     }
@@ -249,8 +252,12 @@ class NeedleLabTest {
         Path db = dir.resolve("crash.db");
         long id;
         try (ConversationStore crashed = ConversationStore.open(db)) {
-            id = crashed.needles().create("t", NeedleSpec.single(NeedleGrid.linear(300, 300, 1, 1, 1), 0, haystack).toJson(),
-                    "m", NeedleRun.Status.RUNNING, null).id();
+            String spec = NeedleSpec.single(NeedleGrid.linear(300, 300, 1, 1, 1), 0, haystack).toJson();
+            id = crashed.needles().create("t", spec, "model", NeedleRun.Status.RUNNING, null).id();
+            long other = crashed.needles().create("t", spec, "LWM-Chat-1M", NeedleRun.Status.STOPPED, null).id();
+            Exception e = assertThrows(IllegalArgumentException.class, () -> new NeedleService(engines, crashed.needles(),
+                    encoder).run(other, ev -> {}, new CancellationToken()));
+            assertTrue(e.getMessage().contains("asked of LWM-Chat-1M; the active model is model"), e.getMessage());
         }
         try (ConversationStore reopened = ConversationStore.open(db)) {
             assertEquals(NeedleRun.Status.INTERRUPTED, reopened.needles().run(id).status());
@@ -280,9 +287,13 @@ class NeedleLabTest {
         assertEquals("haystack frames", NeedleService.lengthUnit(store.needles().run(run.id())));
 
         Exception e = assertThrows(IllegalArgumentException.class,
-                () -> service.create(NeedleSpec.video(NeedleGrid.linear(8, 200, 2, 2, 1), needle)));
-        assertTrue(e.getMessage().contains("200 frames") && e.getMessage().contains("lower the largest frame count"),
-                e.getMessage());
+                () -> service.create(NeedleSpec.video(NeedleGrid.linear(8, 60, 2, 2, 1), needle)));
+        assertEquals(clip + ": has 40 frames; the grid asks for up to 60 (lower the largest frame count)", e.getMessage());
+        Path longClip = ShapeScenes.mp4(dir.resolve("long.mp4"), new Color(228, 214, 178),
+                List.of(new ShapeScenes.Shape(ShapeScenes.Kind.CIRCLE, new Color(30, 60, 220), 40, 128, 60, 0.5, 0)), 210);
+        e = assertThrows(IllegalArgumentException.class, () -> service.create(NeedleSpec.video(
+                NeedleGrid.linear(8, 200, 2, 2, 1), new NeedleSpec.VideoNeedle(longClip, picture, "What color?", "red"))));
+        assertTrue(e.getMessage().contains("200 frames") && e.getMessage().contains("context of 32768"), e.getMessage());
         Path textOnly = Path.of(System.getProperty("lwm.vision.fixtures"), "text-only");
         try (Engines text = new Engines(new EngineSettings(textOnly, null, null, EngineRouter.Mode.AUTO, 0))) {
             e = assertThrows(IllegalArgumentException.class, () -> new NeedleService(text, store.needles(), encoder)

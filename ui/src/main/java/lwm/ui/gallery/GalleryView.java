@@ -423,9 +423,12 @@ public final class GalleryView {
         for (Button b : new Button[] {remix, rerun}) {
             b.disableProperty().bind(vm.selectedProperty().isNull().or(vm.busyProperty()));
         }
-        for (Button b : new Button[] {use, export, delete}) {
+        for (Button b : new Button[] {use, export}) {
             b.disableProperty().bind(vm.selectedProperty().isNull());
         }
+        delete.disableProperty().bind(Bindings.createBooleanBinding(() -> vm.selectedProperty().get() == null
+                || vm.selectedProperty().get().item().status() == GalleryItem.Status.RUNNING, vm.selectedProperty(),
+                vm.busyProperty()));
 
         Label none = new Label("Select an item to see it large");
         none.getStyleClass().add("placeholder");

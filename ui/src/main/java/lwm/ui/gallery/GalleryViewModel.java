@@ -162,15 +162,21 @@ public final class GalleryViewModel {
     /** Loads the stored items and their thumbnails. */
     public void reload() {
         background.run(() -> workspace.store().gallery().items(), items -> {
-            GalleryTile keep = selected.get();
-            tiles.setAll(items.stream().map(GalleryTile::new).toList());
-            items.stream().filter(i -> keep != null && i.id() == keep.item().id()).findFirst()
-                    .ifPresent(i -> selected.set(tiles.get(items.indexOf(i))));
-            tiles.forEach(this::loadThumbnail);
+            long keep = selected.get() == null ? -1 : selected.get().item().id();
+            // The running item keeps its tile: previews go on arriving there.
+            List<GalleryTile> fresh = items.stream()
+                    .map(i -> live != null && live.item().id() == i.id() ? live : new GalleryTile(i)).toList();
+            tiles.setAll(fresh);
+            fresh.stream().filter(t -> t.item().id() == keep).findFirst().ifPresent(selected::set);
+            fresh.stream().filter(t -> t != live).forEach(this::loadThumbnail);
         }, e -> error.set(Errors.describe(e)));
     }
 
     public void generate() {
+        if (busy.get()) {
+            error.set("A generation is running; stop it or wait for it to finish");
+            return;
+        }
         ImagineRequest request;
         try {
             request = request();
@@ -194,12 +200,12 @@ public final class GalleryViewModel {
     public void stop() {
         if (running != null) {
             running.cancel();
-            status.set("Stopping after this token…");
+            status.set("Stopping…");
         }
     }
 
     public void delete(GalleryTile tile) {
-        if (tile == live) {
+        if (tile == live || tile.item().status() == GalleryItem.Status.RUNNING) {
             error.set("Stop the generation before deleting it");
             return;
         }
@@ -245,23 +251,23 @@ public final class GalleryViewModel {
 
     private void finished(GalleryItem item) {
         updates.changed();
-        busy.set(false);
-        running = null;
         GalleryTile done = live;
         live = null;
-        if (item == null) {
-            status.set("");
-            reload();
-            return;
-        }
-        status.set(describe(item));
-        if (done != null) {
+        running = null;
+        if (item != null && done != null) {
             done.itemProperty().set(item);
             done.rowsProperty().set(16);
             loadThumbnail(done);
             if (selected.get() == done) {
                 loadFrames(done);
             }
+        }
+        busy.set(false); // last: bindings on busy read the item's final status
+        if (item == null) {
+            status.set("");
+            reload();
+        } else {
+            status.set(describe(item));
         }
     }
 
@@ -288,7 +294,9 @@ public final class GalleryViewModel {
         ImagineEvent.Progress p = latestProgress.get();
         if (p != null && busy.get()) {
             progress.set((double) p.step() / p.totalSteps());
-            status.set(progressText(p));
+            if (running != null && !running.isCancelled()) {
+                status.set(progressText(p));
+            }
         }
         ImagineEvent.Preview preview = latestPreview.getAndSet(null);
         if (preview != null && live != null) {
@@ -346,6 +354,6 @@ public final class GalleryViewModel {
     /** Stops a running generation and the gallery's thread. */
     public void close() {
         stop();
-        generations.close();
+        generations.closeWithin(30);
     }
 }

@@ -285,6 +285,7 @@ public final class NeedleLabView {
         summary.setId("needle-summary");
         summary.getStyleClass().add("placeholder");
         vm.cells().addListener((ListChangeListener<Object>) c -> summary.setText(summaryText()));
+        vm.heatmapProperty().addListener((o, was, now) -> summary.setText(summaryText()));
         Button png = export("PNG", "needle-export-png", NeedleLabViewModel.Export.PNG, "png");
         Button csv = export("CSV", "needle-export-csv", NeedleLabViewModel.Export.CSV, "csv");
         Button json = export("LWM results.json", "needle-export-json", NeedleLabViewModel.Export.LWM_JSON, "json");

@@ -66,6 +66,7 @@ public final class NeedleLabViewModel {
     private final StringProperty status = new SimpleStringProperty("");
     private final StringProperty error = new SimpleStringProperty("");
     private CancellationToken running;
+    private long fetches;
     private long runningId = -1;
 
     public NeedleLabViewModel(Workspace workspace, Background background) {
@@ -217,7 +218,7 @@ public final class NeedleLabViewModel {
     public void stop() {
         if (running != null) {
             running.cancel();
-            status.set("Stopping after this cell…");
+            status.set("Stopping (the cell being asked is dropped)…");
         }
     }
 
@@ -337,8 +338,9 @@ public final class NeedleLabViewModel {
             background.run(() -> workspace.store().needles().cells(run.id()), list -> {
                 NeedleHeatmap map = heatmapOf(run, list);
                 if (selected.get() != null && selected.get().id() == run.id()) {
-                    cells.setAll(list);
+                    fetches++; // newer than any fetch still running
                     heatmap.set(map);
+                    cells.setAll(list);
                 }
                 status.set(String.format(Locale.ROOT, "%s · %d cells · score %.2f",
                         run.status().name().toLowerCase(Locale.ROOT), list.size(), map.overall()));
@@ -355,17 +357,19 @@ public final class NeedleLabViewModel {
         }
     }
 
+    /** Fetches the run's cells; only the newest fetch is shown, as fetches may finish out of order. */
     private void fetchCells(NeedleRun run) {
+        long ticket = ++fetches;
         background.run(() -> workspace.store().needles().cells(run.id()), list -> {
-            if (selected.get() == run) {
-                cells.setAll(list);
+            if (ticket == fetches && selected.get() != null && selected.get().id() == run.id()) {
                 heatmap.set(heatmapOf(run, list));
+                cells.setAll(list);
             }
         }, e -> error.set(Errors.describe(e)));
     }
 
     public void close() {
         stop();
-        runner.close();
+        runner.closeWithin(30);
     }
 }

@@ -46,4 +46,20 @@ public final class Background implements AutoCloseable {
     public void close() {
         executor.shutdownNow();
     }
+
+    /**
+     * Lets the running work finish (it was asked to stop) for up to {@code seconds}, so that what it keeps is written
+     * before the store closes; then interrupts it.
+     */
+    public void closeWithin(long seconds) {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(seconds, java.util.concurrent.TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
 }
