@@ -138,13 +138,18 @@ def guided_generations(tmp: str, sp, params, shape, log) -> dict:
         file = f"generation/{name}.guided.f32"
         np.ascontiguousarray(out["guided"][kept], dtype="<f4").tofile(os.path.join(tmp, file))
         assert all(out["ids"][f * 257 + 256] == 8192 for f in range(frames))
+        # LWM runs the rows left-padded in one batch; the unpadded rows the engine runs must give the same logits.
+        padded = guided_generation.padded_first_step(params, shape, out["image_prompt_ids"],
+                                                     out["unconditional_prompt_ids"], image["cfg_scale"])
+        padding_error = float(np.abs(padded - out["guided"][0]).max())
+        assert padding_error < F64_TOLERANCE, (name, padding_error)
         assert all(0 <= c < 8192 for frame in out["frames"] for c in frame)
         cases.append({"name": name, "caption": caption, "frames": frames, "image": image, "video": video, "seed": seed,
                       "ids": out["ids"], "guided_steps": kept, "guided_logits": file,
                       "image_prompt_ids": out["image_prompt_ids"], "video_prompt_ids": out["video_prompt_ids"],
                       "unconditional_prompt_ids": out["unconditional_prompt_ids"]})
-        log(f"generation {name}: {len(out['ids'])} tokens, {len(set(out['ids']))} distinct "
-            f"({time.perf_counter() - ts:.1f} s)")
+        log(f"generation {name}: {len(out['ids'])} tokens, {len(set(out['ids']))} distinct, padded-batch first step "
+            f"within {padding_error:.1e} ({time.perf_counter() - ts:.1f} s)")
     long_ids = guided_generation.image_prompt(sp, LONG_CAPTION)
     assert len(long_ids) == guided_generation.MAX_PROMPT and long_ids[0] != sp.bos_id()
     return {"cases": cases, "long_caption": LONG_CAPTION, "long_caption_image_prompt_ids": long_ids}

@@ -118,6 +118,19 @@ def phase(params, shape, cond_ids, uncond_ids, context, steps, modality, rng, ou
                 uncond.feed(token)
 
 
+def padded_first_step(params, shape, cond_ids: list[int], uncond_ids: list[int], cfg: float) -> np.ndarray:
+    """The first guided logits as LWM computes them: both prompts left-padded to 128 with pad id 0 and a zero
+    attention mask (HF Flax positions `cumsum(mask) - 1`), the last position's vision-head logits of each row."""
+    rows = []
+    for ids in (cond_ids, uncond_ids):
+        pad = MAX_PROMPT - len(ids)
+        mask = [0] * pad + [1] * len(ids)
+        x = vision_reference.hidden_states(params, shape, [0] * pad + ids, [False] * MAX_PROMPT, attention_mask=mask)[-1]
+        rows.append((x @ params[vision_reference.VISION_HEAD]).astype(np.float32))
+    cond, uncond = rows
+    return uncond + np.float32(cfg) * (cond - uncond)
+
+
 def generate(params, shape, sp, caption: str, frames: int, image: dict, video: dict, seed: int) -> dict:
     """{"ids", "guided" (steps, 8448) float32, "frames" [[256 codes]...], prompt ids}."""
     rng = JavaRandom(seed)

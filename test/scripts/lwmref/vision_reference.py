@@ -106,10 +106,12 @@ def forward(params: dict, shape: VisionShape, ids, vision_mask, dtype=np.float32
     return x @ params[LM_HEAD].astype(dtype), x @ params[VISION_HEAD].astype(dtype)
 
 
-def hidden_states(params: dict, shape: VisionShape, ids, vision_mask, dtype=np.float32, cache: dict | None = None):
+def hidden_states(params: dict, shape: VisionShape, ids, vision_mask, dtype=np.float32, cache: dict | None = None,
+                  attention_mask=None):
     """(T, H) output of the final RMSNorm (the input of both heads) for `ids` at the positions after what `cache`
     holds. `cache` ({"keys": [...], "values": [...]} per layer, filled in place) lets decoding run one token at a
-    time; None runs the sequence on its own."""
+    time; None runs the sequence on its own. `attention_mask` (no cache) is HF Flax's padding mask: keys where it is
+    0 are masked and positions count only real tokens (`cumsum(mask) - 1`), as LWM's left-padded batches run."""
     ids = np.asarray(ids, dtype=np.int64)
     vision_mask = np.asarray(vision_mask, dtype=bool)
     if ids.shape != vision_mask.shape:
@@ -123,7 +125,11 @@ def hidden_states(params: dict, shape: VisionShape, ids, vision_mask, dtype=np.f
     P = {k: v.astype(dtype) for k, v in params.items() if k not in (LM_HEAD, VISION_HEAD)}
     T, nh, hd = len(ids), shape.heads, shape.head_dim
     eps = dtype(shape.eps)
-    angles = rope_angles(shape, start + T)[start:].astype(dtype)
+    positions = np.arange(start, start + T)
+    if attention_mask is not None:
+        attention_mask = np.asarray(attention_mask, dtype=bool)
+        positions = np.maximum(np.cumsum(attention_mask) - 1, 0)
+    angles = rope_angles(shape, start + T)[positions].astype(dtype)
     cos, sin = np.cos(angles)[:, None, :], np.sin(angles)[:, None, :]  # (T, 1, hd/2)
 
     def rms(v, w):
@@ -135,6 +141,8 @@ def hidden_states(params: dict, shape: VisionShape, ids, vision_mask, dtype=np.f
         return np.stack((a * cos - b * sin, a * sin + b * cos), axis=-1).reshape(T, nh, hd)
 
     causal = np.arange(start + T)[None, :] <= np.arange(start, start + T)[:, None]  # (T, start + T)
+    if attention_mask is not None:
+        causal = causal & attention_mask[None, :]
     masked = np.finfo(dtype).min
     x = embed(P, ids, vision_mask).astype(dtype)
     for i in range(shape.layers):
