@@ -47,8 +47,8 @@ public final class ConversationStore implements AutoCloseable {
     static ConversationStore open(Path file, List<String> migrations) {
         SqliteFile sql = SqliteFile.open(file, migrations, "conversation store");
         try {
-            int interrupted = sql.update("UPDATE messages SET status = ? WHERE status = ?", Status.INTERRUPTED.name(),
-                    Status.STREAMING.name());
+            int interrupted = !sql.sole ? 0 : sql.update("UPDATE messages SET status = ? WHERE status = ?",
+                    Status.INTERRUPTED.name(), Status.STREAMING.name()); // another process's answers are its own
             return new ConversationStore(sql, interrupted);
         } catch (RuntimeException e) {
             sql.close();

@@ -23,7 +23,9 @@ public final class GalleryStore {
 
     GalleryStore(SqliteFile sql) {
         this.sql = sql;
-        sql.update("UPDATE generations SET status = ? WHERE status = ?", Status.INTERRUPTED.name(), Status.RUNNING.name());
+        if (sql.sole) { // running rows of another process are its own
+            sql.update("UPDATE generations SET status = ? WHERE status = ?", Status.INTERRUPTED.name(), Status.RUNNING.name());
+        }
     }
 
     /** Records a generation that is starting (RUNNING, no file yet). */

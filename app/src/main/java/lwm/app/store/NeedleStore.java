@@ -25,7 +25,9 @@ public final class NeedleStore {
 
     NeedleStore(SqliteFile sql) {
         this.sql = sql;
-        sql.update("UPDATE needle_runs SET status = ? WHERE status = ?", Status.INTERRUPTED.name(), Status.RUNNING.name());
+        if (sql.sole) { // running rows of another process are its own
+            sql.update("UPDATE needle_runs SET status = ? WHERE status = ?", Status.INTERRUPTED.name(), Status.RUNNING.name());
+        }
     }
 
     public NeedleRun create(String title, String spec, String model, Status status, String source) {

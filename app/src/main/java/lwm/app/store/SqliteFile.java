@@ -14,6 +14,10 @@ import java.util.List;
 /**
  * The one SQLite connection (WAL journal, {@code synchronous=NORMAL}) the stores of a data directory share; every
  * transaction holds this object's lock, so the stores may be called from any thread.
+ *
+ * <p>The process that opens the file first also holds {@code <file>.lock} until it closes: only it may take work
+ * found RUNNING for the leftovers of a crash ({@link #sole}); a second process (the command line beside the desktop)
+ * leaves the first one's running work alone.
  */
 final class SqliteFile implements AutoCloseable {
     interface Work<T> {
@@ -23,11 +27,38 @@ final class SqliteFile implements AutoCloseable {
     final Path file;
     final Connection db;
     final Path backup;
+    /** True when no other process has the file open: work marked running here was cut off by a crash. */
+    final boolean sole;
+    private final java.nio.channels.FileChannel lockFile;
 
-    private SqliteFile(Path file, Connection db, Path backup) {
+    private SqliteFile(Path file, Connection db, Path backup, java.nio.channels.FileChannel lockFile) {
         this.file = file;
         this.db = db;
         this.backup = backup;
+        this.lockFile = lockFile;
+        this.sole = lockFile != null;
+    }
+
+    /** The open lock file when this process is the only one with the store open, else null. */
+    private static java.nio.channels.FileChannel soleOwner(Path file) {
+        java.nio.channels.FileChannel channel = null;
+        try {
+            channel = java.nio.channels.FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+            if (channel.tryLock() != null) {
+                return channel;
+            }
+        } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+            // another holder (this JVM or another process), or no locks on this file system: not the sole owner
+        }
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // nothing was locked
+            }
+        }
+        return null;
     }
 
     /** Opens (creating or migrating) the database at {@code file}; {@code what} names it in errors. */
@@ -45,7 +76,7 @@ final class SqliteFile implements AutoCloseable {
                 s.execute("PRAGMA synchronous = NORMAL");
                 s.execute("PRAGMA foreign_keys = ON");
             }
-            return new SqliteFile(file, db, Schema.migrate(db, file, migrations));
+            return new SqliteFile(file, db, Schema.migrate(db, file, migrations), soleOwner(file));
         } catch (SQLException | IOException | RuntimeException e) {
             closeQuietly(db);
             if (e instanceof StoreException se) {
@@ -103,6 +134,13 @@ final class SqliteFile implements AutoCloseable {
     @Override
     public synchronized void close() {
         closeQuietly(db);
+        if (lockFile != null) {
+            try {
+                lockFile.close(); // releases the lock
+            } catch (IOException ignored) {
+                // the process ending releases it too
+            }
+        }
     }
 
     private static void closeQuietly(Connection db) {

@@ -182,4 +182,19 @@ class ConversationStoreTest {
     private static List<Long> ids(List<Conversation> conversations) {
         return conversations.stream().map(Conversation::id).toList();
     }
+
+    @Test
+    void aSecondOpenerLeavesTheFirstOnesRunningAnswerAlone() throws Exception {
+        Path file = dir.resolve("shared.db");
+        try (ConversationStore first = ConversationStore.open(file)) {
+            Conversation c = first.createConversation("streaming");
+            first.addQuestion(c.id(), "q", List.of());
+            long answer = first.startAnswer(c.id());
+            try (ConversationStore second = ConversationStore.open(file)) {
+                assertEquals(0, second.interruptedOnOpen(), "the first opener is still writing it");
+                assertEquals(Status.STREAMING, second.messages(c.id()).get(1).status());
+            }
+            first.finishAnswer(answer, "done", Status.COMPLETE, null);
+        }
+    }
 }
