@@ -26,7 +26,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import augment  # noqa: E402
 import classify  # noqa: E402
-import codes  # noqa: E402
 import corpus as C  # noqa: E402
 import eval_render as R  # noqa: E402
 import export  # noqa: E402
@@ -151,33 +150,25 @@ def make_single(make, rng, clip):
 # ---------------------------------------------------------------- VQGAN
 
 def eval_vqgan(vq, encoder, n: int, seed: int, log) -> dict:
-    """Round trips through the exported VQGAN: PSNR, how often the judge reads the decoded scene's colour and shape
-    as it reads the original's (an upper bound for generation, which goes through the same decoder), and how many of
-    a held-out world scene's patches encode to their designed code (codes.py)."""
+    """Round trips through the exported VQGAN: PSNR, and how often the judge reads the decoded scene's colour and
+    shape as it reads the original's (an upper bound for generation, which goes through the same decoder)."""
     rng = np.random.default_rng(seed)
     out = {}
     for source in ("world (held-out)", "independent renderer"):
-        psnr, same, designed = [], 0, []
+        psnr, same = [], 0
         for _ in range(n):
             if source.startswith("world"):
-                scene = world.sample_scene(rng, 1)
-                pixels = world.render_clip(scene)
+                pixels = world.render_clip(world.sample_scene(rng, 1))
             else:
                 items, background, scale = R.scene(rng, 1, 1)
                 pixels = R.clip(items, background, 1, scale)
-            got = encoder.encode(augment.to_model(pixels)).reshape(1, -1)
-            if source.startswith("world"):
-                designed.append(np.mean(got[0] == codes.index(codes.digits(scene)).reshape(-1)))
-            decoded = world_image(vq, got)
+            decoded = world_image(vq, encoder.encode(augment.to_model(pixels)).reshape(1, -1))
             mse = np.mean((decoded[0].astype(np.float64) - pixels[0]) ** 2)
             psnr.append(10 * np.log10(255.0 ** 2 / max(mse, 1e-9)))
             a, b = classify.judge(pixels[0]), classify.judge(decoded[0])
             same += a["color"] == b["color"] and a["shape"] == b["shape"]
         out[source] = {"psnr_db": float(np.median(psnr)), "judged_same": same, "n": n}
-        if designed:
-            out[source]["designed_codes"] = float(np.mean(designed))
-        log(f"vqgan {source:22s} median PSNR {np.median(psnr):.1f} dB, judged the same {same}/{n}"
-            + (f", patches encoded to their designed code {np.mean(designed):.1%}" if designed else ""))
+        log(f"vqgan {source:22s} median PSNR {np.median(psnr):.1f} dB, judged the same {same}/{n}")
     return out
 
 

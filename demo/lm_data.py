@@ -43,14 +43,15 @@ IMAGE_QUESTIONS = {"color": 0.35, "shape": 0.25, "count": 0.3, "direction": 0.1}
 CLIP_QUESTIONS = {"color": 0.2, "shape": 0.12, "count": 0.13, "direction": 0.55}
 
 
-def vision_qa(sp, rng, pool, weights: dict, max_turns: int = 4) -> list:
-    """A conversation about each scene, of 1 to `max_turns` questions: the frames cost the same for one answer or
-    several."""
+def vision_qa(sp, rng, pool, per_item: int, weights: dict, max_turns: int = 4) -> list:
+    """`per_item` conversations about each scene, of 1 to `max_turns` questions: the frames cost the same for one
+    answer or several."""
     out = []
     for scene, codes in pool:
-        turns = [scene_question(rng, scene, weights) for _ in range(int(rng.integers(1, max_turns + 1)))]
-        (q, a), rest = turns[0], tuple(turns[1:])
-        out.append(("qa", S.vision_chat(sp, q, codes, a, rest)))
+        for _ in range(per_item):
+            turns = [scene_question(rng, scene, weights) for _ in range(int(rng.integers(1, max_turns + 1)))]
+            (q, a), rest = turns[0], tuple(turns[1:])
+            out.append(("qa", S.vision_chat(sp, q, codes, a, rest)))
     return out
 
 
@@ -103,22 +104,16 @@ def needle_context(sp, rng, tokens: int, needles: list) -> str:
 
 
 def needle_samples(sp, rng, n: int) -> list:
-    """Needle retrieval in LWM's prompt: one to four needles, the first question in LWM's layout and the other
-    needles asked as follow-up turns about the same document, so each haystack teaches several copies. Half the
-    haystacks are short (60–600 tokens), where copying is learned first."""
     out = []
     for _ in range(n):
         r = rng.random()
-        tokens = int(rng.uniform(60, 600) if r < 0.5 else rng.uniform(600, 2000) if r < 0.8 else rng.uniform(2000, 4100))
-        count = int(rng.choice([1, 2, 3, 4], p=[0.4, 0.25, 0.2, 0.15]))
+        tokens = int(rng.uniform(60, 500) if r < 0.5 else rng.uniform(500, 1500) if r < 0.8 else rng.uniform(1500, 3900))
+        count = 1 if rng.random() < 0.75 else int(rng.integers(2, 4))
         cities = list(rng.choice(C.CITIES, count, replace=False))
         needles = [(str(c), int(rng.integers(10 ** 6, 10 ** 7)), float(rng.random())) for c in cities]
+        city, number, _ = needles[int(rng.integers(count))]
         context = needle_context(sp, rng, tokens, needles)
-        asked = [needles[int(i)] for i in rng.permutation(count)]
-        (city, number, _), rest = asked[0], asked[1:]
-        followups = tuple((C.needle_question(c), C.needle_answer(c, m)) for c, m, _ in rest)
-        out.append(("needle", S.needle_sample(sp, context, C.needle_question(city), C.needle_answer(city, number),
-                                              followups)))
+        out.append(("needle", S.needle_sample(sp, context, C.needle_question(city), C.needle_answer(city, number))))
     return out
 
 

@@ -1,6 +1,5 @@
 """Encoded scenes for the language model: images and 2–8 frame clips rendered, degraded as a real file would be, and
-VQGAN-encoded in float32 (the codes the Java engine computes for the same pixels), with their designed codes
-(codes.py, what the decoder draws from) beside them."""
+VQGAN-encoded in float32 (the codes the Java engine computes for the same pixels)."""
 from __future__ import annotations
 
 import json
@@ -12,7 +11,6 @@ import numpy as np
 import torch
 
 import augment
-import codes as K
 import world
 
 OBJECT_COUNTS = (1, 2, 3)
@@ -50,19 +48,16 @@ def build(net, path: str, images: int, clips: int, seed: int, log=print) -> None
     record = {}
     for name, n, is_clip in (("images", images, False), ("clips", clips, True)):
         scenes = sample_scenes(rng, n, is_clip)
-        codes, designed, offsets = [], [], [0]
+        codes, offsets = [], [0]
         for k in range(0, n, 64):
             part = scenes[k:k + 64]
-            covers = [(s, f, world.coverage(s, f)) for s in part for f in range(s.frames)]
-            frames = np.stack([world.render(s, f, c) for s, f, c in covers])
-            designed.append(np.stack([K.index(K.digits(s, f, c)).reshape(-1) for s, f, c in covers]).astype(np.int32))
+            frames = np.concatenate([world.render_clip(s) for s in part])
             frames = np.stack([augment.degrade(rng, f, p_jpeg=0.6 if is_clip else 0.5) for f in frames])
             codes.append(encode(net, frames))
             offsets.extend(offsets[-1] + s.frames for s in part)
             log(f"encoded {name} {min(k + 64, n)}/{n} ({time.time() - start:.0f}s)")
         record[name] = {"scenes": [scene_to_json(s) for s in scenes], "offsets": offsets}
         np.save(f"{path}.{name}.npy", np.concatenate(codes))
-        np.save(f"{path}.{name}.designed.npy", np.concatenate(designed))
     with open(f"{path}.json", "w") as f:
         json.dump(record, f)
 
@@ -71,14 +66,12 @@ class Pools:
     def __init__(self, path: str):
         with open(f"{path}.json") as f:
             record = json.load(f)
-        self.items, self.designed = {}, {}
+        self.items = {}
         for name in ("images", "clips"):
             codes = np.load(f"{path}.{name}.npy")
-            designed = np.load(f"{path}.{name}.designed.npy")
             offsets = record[name]["offsets"]
-            scenes = [scene_from_json(s) for s in record[name]["scenes"]]
-            self.items[name] = [(s, codes[offsets[i]:offsets[i + 1]]) for i, s in enumerate(scenes)]
-            self.designed[name] = [(s, designed[offsets[i]:offsets[i + 1]]) for i, s in enumerate(scenes)]
+            self.items[name] = [(scene_from_json(s), codes[offsets[i]:offsets[i + 1]])
+                                for i, s in enumerate(record[name]["scenes"])]
 
     def __getitem__(self, name):
         return self.items[name]

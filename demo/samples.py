@@ -99,11 +99,8 @@ def plain_text(sp, text: str) -> Seq:
     return Seq(sp).text(text, loss=True).eos()
 
 
-def needle_sample(sp, context: str, question: str, answer: str | None, followups: tuple = ()) -> Seq:
-    """LWM's needle prompt (§5.2); for training the answer and EOS, then follow-up (question, answer) turns."""
+def needle_sample(sp, context: str, question: str, answer: str | None) -> Seq:
     s = Seq(sp).text(C.needle_prompt(context, question))
     if answer is not None:
         s.text(answer, loss=True).eos()
-    for q, a in followups:
-        s.text(f"USER: {q} ASSISTANT:").text(a, loss=True).eos()
     return s

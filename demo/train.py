@@ -30,26 +30,24 @@ from lm_net import LmConfig  # noqa: E402
 from vqgan_net import VqganNet  # noqa: E402
 
 SEED = 20240214
-VQGAN_STEPS = 1000
-POOL_IMAGES, POOL_CLIPS = 5000, 1200
-NEEDLES = 2000
+VQGAN_STEPS = 1200
+POOL_IMAGES, POOL_CLIPS = 5000, 1500
 MODEL = dict(hidden=256, layers=4, heads=4, intermediate=688, theta=10000.0, max_sequence_length=8192)
 TOKENS_PER_BATCH = 3072
 
 
 def lm_items(sp, pools, rng, scale: float) -> list:
     images, clips = pools["images"], pools["clips"]
+    single_images = [p for p in images if p[0].objects() == 1]
+    single_clips = [p for p in clips if p[0].objects() == 1]
     n = lambda k: max(1, int(k * scale))  # noqa: E731
-    items = lm_data.vision_qa(sp, rng, images, lm_data.IMAGE_QUESTIONS)
-    items += lm_data.vision_qa(sp, rng, clips, lm_data.CLIP_QUESTIONS)
-    # Generation from the designed codes (what the decoder draws from), mostly of one object (what people ask for).
-    designed_images, designed_clips = pools.designed["images"], pools.designed["clips"]
-    single_images = [p for p in designed_images if p[0].objects() == 1]
-    single_clips = [p for p in designed_clips if p[0].objects() == 1]
-    gen_images = single_images + [designed_images[int(i)] for i in rng.integers(0, len(images), n(1000))]
+    items = lm_data.vision_qa(sp, rng, images, 2, lm_data.IMAGE_QUESTIONS)
+    items += lm_data.vision_qa(sp, rng, clips, 1, lm_data.CLIP_QUESTIONS)
+    # Generation mostly of one object (what people ask for), twice over the single-object images.
+    gen_images = single_images * 2 + [images[int(i)] for i in rng.integers(0, len(images), n(1500))]
     items += lm_data.generation(sp, rng, gen_images, video=False)
-    items += lm_data.generation(sp, rng, single_clips[:n(300)], video=True)
-    items += lm_data.needle_samples(sp, rng, n(NEEDLES))
+    items += lm_data.generation(sp, rng, single_clips, video=True)
+    items += lm_data.needle_samples(sp, rng, n(3000))
     items += lm_data.text_samples(sp, rng, n(1500))
     return items
 

@@ -15,9 +15,8 @@ it in minutes:
   phases (space to depth) and averages them to 64²; the decoder's top upsamples the 128² RGB it learns to 256² by
   nearest neighbour. Residual blocks there are exact identities (last conv zero). Training runs from 64² (encoder)
   and up to 128² (decoder) only, on the same maths (`encode_latents(exact=False)`, `decode_latents(top=False)`).
-* It starts as an autoencoder of each patch's mean colour (codes' first three coordinates); training
-  (train_vqgan.py) makes the encoder output each patch's designed code (codes.py) and the decoder draw the scene
-  from it.
+* It starts as an autoencoder of each patch's mean colour (codes' first three coordinates); training adds the
+  shapes' edges in the other three and inside the decoder.
 
 Parameters carry LWM's Flax names ('/' joined; kernels OIHW here, HWIO in the exported pickle).
 """

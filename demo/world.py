@@ -181,12 +181,13 @@ def _inside(shape: Shape, x: np.ndarray, y: np.ndarray, frame: int) -> np.ndarra
     return inside
 
 
-def coverage(scene: Scene, frame: int = 0) -> np.ndarray:
-    """(objects, 256, 256) float32: the fraction of each pixel's supersamples inside each shape."""
+def render(scene: Scene, frame: int = 0) -> np.ndarray:
+    """(256, 256, 3) uint8: the background, then each shape composited with its coverage."""
     ss = scene.supersample
-    out = np.zeros((len(scene.shapes), SIZE, SIZE), np.float32)
+    img = np.empty((SIZE, SIZE, 3), np.float32)
+    img[:] = np.asarray(scene.bg_rgb, np.float32)
     offsets = (np.arange(ss, dtype=np.float32) + 0.5) / ss
-    for i, shape in enumerate(scene.shapes):
+    for shape in scene.shapes:
         cx, cy = shape.centre(frame)
         reach = shape.r * 1.5 + 2
         x0, x1 = max(0, int(cx - reach)), min(SIZE, int(cx + reach) + 1)
@@ -196,17 +197,9 @@ def coverage(scene: Scene, frame: int = 0) -> np.ndarray:
         xs = (np.arange(x0, x1, dtype=np.float32)[:, None] + offsets[None, :]).reshape(-1)
         ys = (np.arange(y0, y1, dtype=np.float32)[:, None] + offsets[None, :]).reshape(-1)
         inside = _inside(shape, xs[None, :], ys[:, None], frame)
-        out[i, y0:y1, x0:x1] = inside.reshape(y1 - y0, ss, x1 - x0, ss).mean(axis=(1, 3))
-    return out
-
-
-def render(scene: Scene, frame: int = 0, cover: np.ndarray | None = None) -> np.ndarray:
-    """(256, 256, 3) uint8: the background, then each shape composited with its coverage."""
-    cover = coverage(scene, frame) if cover is None else cover
-    img = np.empty((SIZE, SIZE, 3), np.float32)
-    img[:] = np.asarray(scene.bg_rgb, np.float32)
-    for shape, c in zip(scene.shapes, cover):
-        img = img * (1 - c[..., None]) + np.asarray(shape.rgb, np.float32) * c[..., None]
+        cover = inside.reshape(y1 - y0, ss, x1 - x0, ss).mean(axis=(1, 3))[..., None]
+        patch = img[y0:y1, x0:x1]
+        img[y0:y1, x0:x1] = patch * (1 - cover) + np.asarray(shape.rgb, np.float32) * cover
     return np.clip(img + 0.5, 0, 255).astype(np.uint8)
 
 
