@@ -5,9 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
@@ -166,6 +168,7 @@ public final class NeedleService {
         store.status(runId, NeedleRun.Status.RUNNING);
         long start = System.nanoTime();
         int ranHere = 0;
+        Map<Integer, CachedCodes> videoCodes = new HashMap<>(); // by frame count (0: the picture), hashed once a run
         try {
             for (int[] cell : todo) {
                 if (cancel.isCancelled()) {
@@ -173,7 +176,7 @@ public final class NeedleService {
                     return store.run(runId);
                 }
                 listener.accept(new NeedleEvent.CellStarted(cell[0], cell[1], cell[2], done, total));
-                NeedleCell result = spec.kind() == NeedleSpec.Kind.VIDEO ? askVideo(spec, tokenizer, cell[0], cell[1], cancel)
+                NeedleCell result = spec.kind() == NeedleSpec.Kind.VIDEO ? askVideo(spec, tokenizer, cell[0], cell[1], videoCodes, cancel)
                         : ask(spec, haystack, tokenizer, cell[0], cell[1], cell[2], cancel);
                 if (result == null) {
                     store.status(runId, NeedleRun.Status.STOPPED);
@@ -256,20 +259,27 @@ public final class NeedleService {
 
     /**
      * One video cell (LongVA's V-NIAH): {@code frames} frames of the clip by LWM's sampling, the picture inserted at
-     * {@code int(depth · frames)}, the question asked in LWM's vision-chat layout; the codes of both come from the
-     * code cache after the first cell.
+     * {@code int(depth · frames)}, the question asked in LWM's vision-chat layout; the codes of both are encoded (or
+     * read from the code cache) once a run, kept in {@code codes}.
      */
-    private NeedleCell askVideo(NeedleSpec spec, LlamaTokenizer tokenizer, int frames, int depth, CancellationToken cancel)
-            throws IOException {
+    private NeedleCell askVideo(NeedleSpec spec, LlamaTokenizer tokenizer, int frames, int depth,
+            Map<Integer, CachedCodes> codes, CancellationToken cancel) throws IOException {
         NeedleSpec.VideoNeedle v = spec.video();
         long start = System.nanoTime();
         long tokens = VisionPrompt.length(tokenizer, v.question(), new int[] {frames + 1});
         Route route = engines.decide(tokens, spec.maxNewTokens()).route();
-        CachedCodes clip = encoder.encode(v.clip(), SamplingPolicy.lwm(frames), route, e -> {}, cancel);
-        CachedCodes picture = encoder.encode(v.image(), SamplingPolicy.lwm(1), route, e -> {}, cancel);
+        if (!codes.containsKey(frames)) {
+            codes.put(frames, encoder.encode(v.clip(), SamplingPolicy.lwm(frames), route, e -> {}, cancel));
+        }
+        if (!codes.containsKey(0)) {
+            codes.put(0, encoder.encode(v.image(), SamplingPolicy.lwm(1), route, e -> {}, cancel));
+        }
         if (cancel.isCancelled()) {
+            codes.clear(); // what a cancelled encoding returned is not kept
             return null;
         }
+        CachedCodes clip = codes.get(frames);
+        CachedCodes picture = codes.get(0);
         List<int[]> sequence = new ArrayList<>(java.util.Arrays.asList(clip.codes()));
         int at = (int) ((long) sequence.size() * depth / 100);
         sequence.add(at, picture.codes()[0]);

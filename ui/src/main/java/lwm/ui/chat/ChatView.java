@@ -28,6 +28,7 @@ import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
 import javafx.stage.FileChooser;
 import lwm.app.store.Conversation;
+import lwm.ui.util.ErrorBanner;
 import org.kordamp.ikonli.javafx.FontIcon;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignC;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignF;
@@ -156,14 +157,7 @@ public final class ChatView {
                 thread.scrollTo(vm.messages().size() - 1);
             }
         });
-        Label error = new Label();
-        error.setId("error");
-        error.getStyleClass().add("error-banner");
-        error.setWrapText(true);
-        error.textProperty().bind(vm.errorProperty());
-        error.visibleProperty().bind(vm.errorProperty().isNotEmpty());
-        error.managedProperty().bind(error.visibleProperty());
-        error.setOnMouseClicked(e -> vm.errorProperty().set(""));
+        Label error = ErrorBanner.of("error", vm.errorProperty());
         BorderPane pane = new BorderPane(thread);
         pane.setBottom(new VBox(6, error, new PlanView(vm, openInspector).node(), progress(), composer()));
         BorderPane.setMargin(pane.getBottom(), new Insets(8, 12, 12, 12));

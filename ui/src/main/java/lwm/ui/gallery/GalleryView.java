@@ -44,6 +44,7 @@ import lwm.app.gallery.GalleryFiles;
 import lwm.app.store.GalleryItem;
 import lwm.engine.imagine.ImagineRequest;
 import lwm.engine.imagine.ModalityParams;
+import lwm.ui.util.ErrorBanner;
 import org.kordamp.ikonli.javafx.FontIcon;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignD;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignE;
@@ -140,14 +141,7 @@ public final class GalleryView {
         status.setId("imagine-status");
         status.textProperty().bind(vm.statusProperty());
         status.getStyleClass().add("placeholder");
-        Label error = new Label();
-        error.setId("imagine-error");
-        error.getStyleClass().add("error-banner");
-        error.textProperty().bind(vm.errorProperty());
-        error.visibleProperty().bind(vm.errorProperty().isNotEmpty());
-        error.managedProperty().bind(error.visibleProperty());
-        error.setOnMouseClicked(e -> vm.errorProperty().set(""));
-        error.setTooltip(new Tooltip("Click to dismiss"));
+        Label error = ErrorBanner.of("imagine-error", vm.errorProperty());
         HBox state = new HBox(10, progress, status);
         state.setAlignment(Pos.CENTER_LEFT);
 

@@ -28,6 +28,7 @@ import javafx.scene.layout.VBox;
 import javafx.stage.FileChooser;
 import lwm.app.needle.NeedleSpec;
 import lwm.app.store.NeedleRun;
+import lwm.ui.util.ErrorBanner;
 import org.kordamp.ikonli.javafx.FontIcon;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignF;
 import org.kordamp.ikonli.materialdesign2.MaterialDesignI;
@@ -205,14 +206,7 @@ public final class NeedleLabView {
         HBox actions = new HBox(8, run, resume, stop, progress, status);
         actions.setAlignment(Pos.CENTER_LEFT);
 
-        Label error = new Label();
-        error.setId("needle-error");
-        error.getStyleClass().add("error-banner");
-        error.setWrapText(true);
-        error.textProperty().bind(vm.errorProperty());
-        error.visibleProperty().bind(vm.errorProperty().isNotEmpty());
-        error.managedProperty().bind(error.visibleProperty());
-        error.setOnMouseClicked(e -> vm.errorProperty().set(""));
+        Label error = ErrorBanner.of("needle-error", vm.errorProperty());
 
         VBox box = new VBox(10, grid, actions, error);
         box.setPadding(new Insets(10, 12, 10, 12));
