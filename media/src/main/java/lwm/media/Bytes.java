@@ -5,12 +5,18 @@ final class Bytes {
 
     private Bytes() {}
 
-    static boolean startsWith(byte[] b, int at, String ascii) {
-        if (at < 0 || at + ascii.length() > b.length) {
+    /** Whether {@code size} bytes at {@code at} lie inside {@code b}; offsets read from a file are longs here, so a
+     * hostile offset near 2^31 or 2^32 cannot wrap around into the array. */
+    static boolean fits(byte[] b, long at, long size) {
+        return at >= 0 && size >= 0 && at <= b.length - size;
+    }
+
+    static boolean startsWith(byte[] b, long at, String ascii) {
+        if (!fits(b, at, ascii.length())) {
             return false;
         }
         for (int i = 0; i < ascii.length(); i++) {
-            if (b[at + i] != (byte) ascii.charAt(i)) {
+            if (b[(int) at + i] != (byte) ascii.charAt(i)) {
                 return false;
             }
         }
@@ -25,8 +31,9 @@ final class Bytes {
         return uint(b, at, 3, littleEndian);
     }
 
-    static int u32(byte[] b, int at, boolean littleEndian) {
-        return uint(b, at, 4, littleEndian);
+    /** Unsigned: a length of 0xFFFFFFF0 is four billion, not minus sixteen. */
+    static long u32(byte[] b, int at, boolean littleEndian) {
+        return uint(b, at, 4, littleEndian) & 0xFFFFFFFFL;
     }
 
     private static int uint(byte[] b, int at, int size, boolean littleEndian) {

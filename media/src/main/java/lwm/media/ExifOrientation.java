@@ -45,7 +45,7 @@ final class ExifOrientation {
 
     private static int findInJpeg(byte[] b) {
         int i = 2;
-        while (i + 4 <= b.length && (b[i] & 0xFF) == 0xFF) {
+        while (Bytes.fits(b, i, 4) && (b[i] & 0xFF) == 0xFF) {
             int marker = b[i + 1] & 0xFF;
             if (marker == 0xDA) {
                 return -1;
@@ -59,41 +59,43 @@ final class ExifOrientation {
         return -1;
     }
 
-    /** PNG chunks (big-endian length first, CRC after) or RIFF chunks (little-endian length after, even padding). */
+    /**
+     * PNG chunks (big-endian length first, CRC after) or RIFF chunks (little-endian length after, even padding).
+     * Lengths are unsigned 32-bit and summed as longs: a damaged length ends the search, it never wraps around.
+     */
     private static int findInChunks(byte[] b, int start, String type, boolean riff) {
-        int i = start;
-        while (i + 8 <= b.length) {
-            int length = riff ? Bytes.u32(b, i + 4, true) : Bytes.u32(b, i, false);
-            int typeAt = riff ? i : i + 4;
-            int data = i + 8;
+        long i = start;
+        while (Bytes.fits(b, i, 8)) {
+            int at = (int) i;
+            long length = riff ? Bytes.u32(b, at + 4, true) : Bytes.u32(b, at, false);
+            int typeAt = riff ? at : at + 4;
+            int data = at + 8;
             if (Bytes.startsWith(b, typeAt, type)) {
                 return Bytes.startsWith(b, data, "Exif\0\0") ? data + 6 : data;
-            }
-            if (length < 0) {
-                return -1;
             }
             i = data + length + (riff ? (length & 1) : 4);
         }
         return -1;
     }
 
+    /** The orientation entry of the first IFD; 1 when the TIFF header, the IFD or the entry lies outside the bytes. */
     private static int readTiff(byte[] b, int tiff) {
-        if (tiff + 8 > b.length) {
+        if (!Bytes.fits(b, tiff, 8)) {
             return 1;
         }
         boolean little = b[tiff] == 'I';
-        int ifd = tiff + Bytes.u32(b, tiff + 4, little);
-        if (ifd < tiff || ifd + 2 > b.length) {
+        long ifd = tiff + Bytes.u32(b, tiff + 4, little);
+        if (!Bytes.fits(b, ifd, 2)) {
             return 1;
         }
-        int entries = Bytes.u16(b, ifd, little);
+        int entries = Bytes.u16(b, (int) ifd, little);
         for (int e = 0; e < entries; e++) {
-            int entry = ifd + 2 + e * 12;
-            if (entry + 12 > b.length) {
+            long entry = ifd + 2 + e * 12L;
+            if (!Bytes.fits(b, entry, 12)) {
                 break;
             }
-            if (Bytes.u16(b, entry, little) == ORIENTATION_TAG) {
-                int value = Bytes.u16(b, entry + 8, little);
+            if (Bytes.u16(b, (int) entry, little) == ORIENTATION_TAG) {
+                int value = Bytes.u16(b, (int) entry + 8, little);
                 return value >= 1 && value <= 8 ? value : 1;
             }
         }

@@ -22,7 +22,7 @@ final class WebpHeader {
         }
         if (Bytes.startsWith(b, FIRST_CHUNK, "VP8L")) {
             // Signature byte 0x2f, then width - 1 and height - 1 in 14 bits each, little-endian bit order.
-            int bits = Bytes.u32(b, data + 1, true);
+            int bits = (int) Bytes.u32(b, data + 1, true);
             return new int[] {(bits & 0x3FFF) + 1, ((bits >>> 14) & 0x3FFF) + 1};
         }
         return null;

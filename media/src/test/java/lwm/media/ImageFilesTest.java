@@ -152,6 +152,27 @@ class ImageFilesTest {
     }
 
     @Test
+    void damagedExifLengthsAndOffsetsReadAsUpright() {
+        // A PNG chunk length of 0x7FFFFFF8 once wrapped the next chunk's offset negative; an IFD offset near 2^32
+        // once wrapped below the TIFF header. Either way the file is read as stored, never as an index error.
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xF8,
+            't', 'E', 'X', 't', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        assertEquals(1, ExifOrientation.read(png));
+        byte[] riff = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'X', (byte) 0xF7, (byte) 0xFF,
+            (byte) 0xFF, 0x7F, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        assertEquals(1, ExifOrientation.read(riff));
+        byte[] tiff = {'M', 'M', 0, 42, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xF0, 0, 1, 0x01, 0x12, 0, 3};
+        byte[] jpeg = new byte[4 + 6 + 2 + tiff.length];
+        jpeg[0] = (byte) 0xFF;
+        jpeg[1] = (byte) 0xD8;
+        jpeg[2] = (byte) 0xFF;
+        jpeg[3] = (byte) 0xE1;
+        System.arraycopy("\0\0Exif\0\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, jpeg, 4, 8);
+        System.arraycopy(tiff, 0, jpeg, 12, tiff.length);
+        assertEquals(1, ExifOrientation.read(jpeg));
+    }
+
+    @Test
     void webpThroughFfmpeg() throws Exception {
         Path webp = dir.resolve("frame.webp");
         try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(webp.toFile(), 96, 64, 0)) {
