@@ -100,13 +100,30 @@ final class ImageFiles {
             if (e.getMessage() != null && e.getMessage().contains("Unsupported Image Type")) {
                 return readWithFfmpeg(file);
             }
-            throw new MediaException(file, "cannot decode image: " + e.getMessage(), e);
+            throw new MediaException(file, "cannot decode image: " + reason(e), e);
         } catch (RuntimeException e) {
             if (e instanceof MediaException media) {
                 throw media;
             }
-            throw new MediaException(file, "cannot decode image: " + e, e);
+            // ImageIO's decoders index past their buffers on some damaged data; their messages mean nothing here.
+            throw new MediaException(file, "cannot decode image: the image data is damaged", e);
         }
+    }
+
+    /** The decoder's messages down the cause chain ("Error reading PNG image data: invalid distance too far back"). */
+    private static String reason(IOException e) {
+        StringBuilder reason = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (t instanceof java.io.EOFException && message == null) {
+                message = "the file ends before the image does";
+            }
+            if (message != null && !message.isBlank() && reason.indexOf(message) < 0) {
+                String clause = message.strip().replace('\n', ' ').replaceAll("[!.]+$", "");
+                reason.append(reason.length() == 0 ? "" : ": ").append(clause);
+            }
+        }
+        return reason.length() == 0 ? "the image data is damaged" : reason.toString();
     }
 
     /** RGB bytes from the raster's samples (ColorModel conversions would gamma-correct grey); null if not RGB/grey. */

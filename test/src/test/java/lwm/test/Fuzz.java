@@ -46,11 +46,19 @@ final class Fuzz {
         this.random = new Random(seed);
     }
 
+    /** How many mutated files were parsed, how many of those were refused, and the first refusal's message. */
+    record Outcome(int runs, int refused, String firstRefusal) {
+        @Override
+        public String toString() {
+            return runs + " runs, " + refused + " refused, first: " + firstRefusal;
+        }
+    }
+
     /**
      * Mutates {@code original} repeatedly for {@code seconds} (at least {@code minRuns} times) into {@code work} and
-     * parses each. Returns how many runs were made.
+     * parses each.
      */
-    int run(Path original, Path work, double seconds, int minRuns, Parser parser,
+    Outcome run(Path original, Path work, double seconds, int minRuns, Parser parser,
             List<Class<? extends Throwable>> refusals) throws IOException {
         byte[] source = Files.readAllBytes(original);
         Files.createDirectories(work.getParent());
@@ -61,16 +69,22 @@ final class Fuzz {
             return thread;
         });
         int runs = 0;
+        int refused = 0;
+        String firstRefusal = null;
         try {
             while (runs < minRuns || System.nanoTime() < deadline) {
                 String how = mutate(source, work);
-                check(work, how, parse(pool, parser, work, how), refusals);
+                Throwable outcome = parse(pool, parser, work, how);
+                check(work, how, outcome, refusals);
                 runs++;
+                if (outcome != null && refused++ == 0) {
+                    firstRefusal = outcome.getMessage();
+                }
             }
         } finally {
             pool.shutdownNow();
         }
-        return runs;
+        return new Outcome(runs, refused, firstRefusal);
     }
 
     private Throwable parse(ExecutorService pool, Parser parser, Path file, String how) {
