@@ -78,4 +78,18 @@ class AskCliTest {
         assertEquals(1, run.exit());
         assertTrue(run.err().contains("text-only"), run.err());
     }
+
+    @Test
+    void aVqganWithMoreCodesThanTheVisionVocabularyIsRefusedNamingIt() throws Exception {
+        Path oversized = VisionModel.assemble(dir.resolve("LWM-Chat-oversized"));
+        VisionModel.withCodebookRows(oversized, 9000);
+        Path image = dir.resolve("red.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(64, 48, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                "png", image.toFile());
+        CliTest.Run run = CliTest.lwm("ask", "--model", oversized.toString(), "--image", image.toString(), "--question",
+                "?", "--max-new-tokens", "1", "--cache", dir.resolve("cache-oversized").toString());
+        assertEquals(1, run.exit());
+        assertTrue(run.err().contains(oversized.resolve("vqgan.safetensors") + ": the VQGAN's codebook has 9000 rows")
+                && run.err().contains("8192"), run.err());
+    }
 }

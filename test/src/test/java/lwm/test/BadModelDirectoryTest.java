@@ -9,8 +9,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import lwm.app.engine.EngineSettings;
+import lwm.app.engine.Engines;
+import lwm.app.model.DemoModel;
 import lwm.engine.model.ModelLoader;
 import lwm.engine.model.Precision;
+import lwm.engine.route.EngineRouter;
+import lwm.engine.tokenizer.InvalidTokenizerException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,6 +101,68 @@ class BadModelDirectoryTest {
         Files.move(dir, released);
         String message = failure(released);
         assertTrue(message.contains("heads"), message);
+    }
+
+    private static String footprintFailure(Path dir) {
+        return assertThrows(IOException.class, () -> ModelLoader.footprint(dir)).getMessage();
+    }
+
+    @Test
+    void checkpointMissingALayerNamesTheFileAndTheTensor() throws IOException {
+        Path dir = copyOf("s2x64", "hf-f32");
+        editConfig(dir, c -> c.put("num_hidden_layers", 3));
+        String message = failure(dir);
+        assertTrue(message.startsWith(dir.resolve("model.safetensors") + ": missing tensor")
+                && message.contains("layer 2"), message);
+        String planning = footprintFailure(dir);
+        assertTrue(planning.contains("model.safetensors") && planning.contains("num_hidden_layers 3"), planning);
+    }
+
+    @Test
+    void absurdConfigSizesAreRefusedNamingTheConfigAndTheField() throws IOException {
+        Path dir = copyOf("s2x64", "hf-f32");
+        editConfig(dir, c -> {
+            c.put("hidden_size", 1_000_000_000);
+            c.remove("head_dim");
+        });
+        for (String message : new String[] {failure(dir), footprintFailure(dir)}) {
+            assertTrue(message.startsWith(dir.resolve("config.json") + ": hidden_size"), message);
+        }
+    }
+
+    @Test
+    void plausibleConfigThatDoesNotDescribeTheCheckpointIsRefusedBeforePlanning() throws IOException {
+        Path dir = copyOf("s2x64", "hf-f32");
+        editConfig(dir, c -> {
+            c.put("hidden_size", 4096);
+            c.put("head_dim", 1024);
+            c.put("max_position_embeddings", 1 << 20);
+        });
+        String message = footprintFailure(dir);
+        assertTrue(message.contains("model.safetensors: ") && message.contains("hidden_size 4096"), message);
+    }
+
+    @Test
+    void absurdJaxSettingsAreRefusedNamingLwmConfig() throws IOException {
+        Path dir = copyOf("s2x64", "jax");
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode settings = (ObjectNode) mapper.readTree(dir.resolve("lwm_config.json").toFile());
+        settings.put("max_sequence_length", Integer.MAX_VALUE);
+        mapper.writeValue(dir.resolve("lwm_config.json").toFile(), settings);
+        for (String message : new String[] {failure(dir), footprintFailure(dir)}) {
+            assertTrue(message.startsWith(dir.resolve("lwm_config.json") + ": max_sequence_length"), message);
+        }
+    }
+
+    @Test
+    void anotherModelsTokenizerIsRefusedBeforeAnyRequest() throws IOException {
+        Path dir = copyOf("s2x64", "hf-f32");
+        Files.copy(DemoModel.locate().resolve("tokenizer.model"), dir.resolve("tokenizer.model"),
+                StandardCopyOption.REPLACE_EXISTING);
+        String message = assertThrows(InvalidTokenizerException.class, () -> new Engines(
+                new EngineSettings(dir, Precision.F32, null, EngineRouter.Mode.LOCAL, 0))).getMessage();
+        assertTrue(message.startsWith(dir.resolve("tokenizer.model") + ": 2048 pieces")
+                && message.contains("only 512 ids"), message);
     }
 
     @Test

@@ -56,7 +56,7 @@ final class FramesCommand implements Callable<Integer> {
         ObjectNode root = mapper.createObjectNode();
         root.put("source", video.toString());
         ArrayNode entries = root.putArray("frames");
-        try (Vqgan vqgan = model == null ? null : Vqgan.load(VqganFiles.find(model), Precision.F32);
+        try (Vqgan vqgan = model == null ? null : VqganFiles.load(VqganFiles.find(model), Precision.F32, VqganFiles.Use.READ);
                 FrameStream stream = FrameSampler.lwm().open(video, frameOptions.policy())) {
             CodeBatch batch = vqgan == null ? null : new CodeBatch(vqgan);
             for (SampledFrame frame : stream) {

@@ -18,6 +18,7 @@ import lwm.engine.remote.RemoteEngine;
 import lwm.engine.route.EngineRouter;
 import lwm.engine.route.Route;
 import lwm.engine.route.RoutingDecision;
+import lwm.engine.tokenizer.InvalidTokenizerException;
 import lwm.engine.tokenizer.LlamaTokenizer;
 
 /**
@@ -44,8 +45,21 @@ public final class Engines implements AutoCloseable {
         this.mode = settings.mode();
         long budget = settings.memoryBudget() > 0 ? settings.memoryBudget() : EngineRouter.defaultBudget(physical);
         this.router = new EngineRouter(footprint, precision, budget, remote);
-        Path tokenizerFile = modelDir.resolve("tokenizer.model");
-        this.tokenizer = Files.exists(tokenizerFile) ? LlamaTokenizer.load(tokenizerFile) : null;
+        this.tokenizer = tokenizerOf(modelDir, footprint);
+    }
+
+    /** The tokenizer beside the model, refused naming both files when it has ids the model has no embedding for. */
+    private static LlamaTokenizer tokenizerOf(Path modelDir, ModelFootprint footprint) throws IOException {
+        Path file = modelDir.resolve("tokenizer.model");
+        if (!Files.exists(file)) {
+            return null;
+        }
+        LlamaTokenizer tokenizer = LlamaTokenizer.load(file);
+        if (tokenizer.vocabSize() > footprint.vocabSize()) {
+            throw new InvalidTokenizerException(file + ": " + tokenizer.vocabSize() + " pieces, but the model in "
+                    + modelDir + " embeds only " + footprint.vocabSize() + " ids; this tokenizer is another model's");
+        }
+        return tokenizer;
     }
 
     public Path modelDir() {

@@ -186,15 +186,7 @@ public final class ImagineService implements AutoCloseable {
     /** The model's VQGAN, loaded once; refused unless its codebook is the 8192 codes the vision vocabulary names. */
     private synchronized Vqgan vqgan() throws IOException {
         if (vqgan == null) {
-            Path file = VqganFiles.find(engines.modelDir());
-            Vqgan loaded = Vqgan.load(file, engines.precision());
-            int rows = loaded.config().numEmbeddings();
-            if (rows != VisionTokens.CODEBOOK_SIZE) {
-                loaded.close();
-                throw new IllegalArgumentException(file + ": the VQGAN's codebook has " + rows + " rows; LWM's vision "
-                        + "tokens name " + VisionTokens.CODEBOOK_SIZE + " codes, so its frames cannot be drawn");
-            }
-            vqgan = loaded;
+            vqgan = VqganFiles.load(VqganFiles.find(engines.modelDir()), engines.precision(), VqganFiles.Use.DRAW);
         }
         return vqgan;
     }

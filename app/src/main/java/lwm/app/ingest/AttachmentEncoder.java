@@ -53,7 +53,7 @@ public final class AttachmentEncoder implements AutoCloseable {
     private Vqgan vqgan() throws IOException {
         if (vqgan == null) {
             vqganFile = VqganFiles.find(engines.modelDir());
-            vqgan = Vqgan.load(vqganFile, engines.precision());
+            vqgan = VqganFiles.load(vqganFile, engines.precision(), VqganFiles.Use.READ);
         }
         return vqgan;
     }

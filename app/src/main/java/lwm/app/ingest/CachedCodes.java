@@ -1,6 +1,7 @@
 package lwm.app.ingest;
 
 import java.util.Arrays;
+import lwm.engine.tokenizer.VisionTokens;
 
 /**
  * The VQGAN codes of the sampled frames of one attachment, with where each frame came from.
@@ -10,21 +11,18 @@ import java.util.Arrays;
  * @param codes per frame its 256 codes (16×16, row-major), each in 0..8191
  */
 public record CachedCodes(long[] frameIndices, double[] timestamps, int[][] codes) {
-    public static final int CODES_PER_FRAME = 256;
-    public static final int CODEBOOK_SIZE = 8192;
-
     public CachedCodes {
         if (frameIndices.length != timestamps.length || frameIndices.length != codes.length) {
             throw new IllegalArgumentException("frame indices, timestamps and codes differ in length: "
                     + frameIndices.length + ", " + timestamps.length + ", " + codes.length);
         }
         for (int[] frame : codes) {
-            if (frame.length != CODES_PER_FRAME) {
-                throw new IllegalArgumentException("a frame has " + frame.length + " codes, not " + CODES_PER_FRAME);
+            if (frame.length != VisionTokens.CODES_PER_FRAME) {
+                throw new IllegalArgumentException("a frame has " + frame.length + " codes, not " + VisionTokens.CODES_PER_FRAME);
             }
             for (int code : frame) {
-                if (code < 0 || code >= CODEBOOK_SIZE) {
-                    throw new IllegalArgumentException("code " + code + " is outside 0.." + (CODEBOOK_SIZE - 1));
+                if (code < 0 || code >= VisionTokens.CODEBOOK_SIZE) {
+                    throw new IllegalArgumentException("code " + code + " is outside 0.." + (VisionTokens.CODEBOOK_SIZE - 1));
                 }
             }
         }

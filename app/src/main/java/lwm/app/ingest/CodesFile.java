@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.CRC32;
+import lwm.engine.tokenizer.VisionTokens;
 
 /**
  * The on-disk form of {@link CachedCodes}: magic, version, frame count, then per frame its index, timestamp and 256
@@ -13,7 +14,7 @@ final class CodesFile {
     private static final int MAGIC = 0x4C574D43; // "LWMC"
     private static final int VERSION = 1;
     private static final int HEADER = 12;
-    private static final int PER_FRAME = Long.BYTES + Double.BYTES + CachedCodes.CODES_PER_FRAME * Short.BYTES;
+    private static final int PER_FRAME = Long.BYTES + Double.BYTES + VisionTokens.CODES_PER_FRAME * Short.BYTES;
     /** Four hours at 10 fps: far beyond what fits a million-token context, small enough to read into memory. */
     static final int MAX_FRAMES = 144_000;
 
@@ -49,11 +50,11 @@ final class CodesFile {
         }
         long[] indices = new long[frames];
         double[] timestamps = new double[frames];
-        int[][] codes = new int[frames][CachedCodes.CODES_PER_FRAME];
+        int[][] codes = new int[frames][VisionTokens.CODES_PER_FRAME];
         for (int f = 0; f < frames; f++) {
             indices[f] = in.getLong();
             timestamps[f] = in.getDouble();
-            for (int i = 0; i < CachedCodes.CODES_PER_FRAME; i++) {
+            for (int i = 0; i < VisionTokens.CODES_PER_FRAME; i++) {
                 codes[f][i] = Short.toUnsignedInt(in.getShort());
             }
         }

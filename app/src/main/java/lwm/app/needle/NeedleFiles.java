@@ -12,6 +12,8 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -150,7 +152,11 @@ public final class NeedleFiles {
         }
         JsonNode json;
         try {
-            json = JSON.readTree(file.toFile());
+            // decoded here, strictly: Jackson would guess UTF-16 or UTF-32 from damaged leading bytes
+            json = JSON.readTree(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+                    .toString());
+        } catch (CharacterCodingException e) {
+            throw new IOException(file + ": not UTF-8 text, so not a JSON results file", e);
         } catch (JsonProcessingException e) {
             throw new IOException(file + ": not JSON (" + e.getOriginalMessage() + ")", e);
         }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -16,6 +15,9 @@ public final class SettingsFile {
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Settings are a few hundred bytes; anything far larger is not a settings file and is not read into memory. */
+    static final long MAX_BYTES = 1 << 20;
 
     private final Path file;
 
@@ -32,14 +34,14 @@ public final class SettingsFile {
 
     /** The saved settings; defaults when there are none, or when the file is unreadable (moved aside, named). */
     public Loaded load() throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
+        if (!Files.exists(file)) {
             return new Loaded(Settings.defaults(), null, null);
         }
         try {
-            Settings s = JSON.readValue(bytes, Settings.class);
+            if (Files.size(file) > MAX_BYTES) {
+                throw new IOException(Files.size(file) + " bytes, over the " + MAX_BYTES + " a settings file may have");
+            }
+            Settings s = JSON.readValue(Files.readAllBytes(file), Settings.class);
             if (s == null) {
                 throw new IOException("empty");
             }

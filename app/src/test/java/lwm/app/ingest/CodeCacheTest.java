@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import lwm.engine.tokenizer.VisionTokens;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,12 +31,12 @@ class CodeCacheTest {
         Random random = new Random(seed);
         long[] indices = new long[frames];
         double[] timestamps = new double[frames];
-        int[][] codes = new int[frames][CachedCodes.CODES_PER_FRAME];
+        int[][] codes = new int[frames][VisionTokens.CODES_PER_FRAME];
         for (int f = 0; f < frames; f++) {
             indices[f] = f * 30L;
             timestamps[f] = f * 1.001;
-            for (int i = 0; i < CachedCodes.CODES_PER_FRAME; i++) {
-                codes[f][i] = random.nextInt(CachedCodes.CODEBOOK_SIZE);
+            for (int i = 0; i < VisionTokens.CODES_PER_FRAME; i++) {
+                codes[f][i] = random.nextInt(VisionTokens.CODEBOOK_SIZE);
             }
         }
         return new CachedCodes(indices, timestamps, codes);

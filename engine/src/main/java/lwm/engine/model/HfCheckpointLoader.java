@@ -6,8 +6,11 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import lwm.engine.weights.Checkpoint;
 import lwm.engine.weights.DType;
 import lwm.engine.weights.RawTensor;
@@ -22,32 +25,70 @@ import lwm.engine.weights.TensorConversions;
 final class HfCheckpointLoader {
     private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d{1,6})\\.(.+)\\.weight");
 
+    static final String CONFIG_FILE = "config.json";
+
     private HfCheckpointLoader() {}
+
+    /** A checkpoint tensor identified: its role, its layer (-1 for global ones) and its file and name for messages. */
+    private record Identified(TensorRole role, int layer, String where) {}
 
     static LlamaConfig load(Path modelDir, LlamaConfig config, WeightsBuilder builder) throws IOException {
         try (Checkpoint checkpoint = ShardedCheckpoint.open(modelDir)) {
-            for (String name : checkpoint.names()) {
-                if (name.endsWith("rotary_emb.inv_freq")) {
-                    continue; // buffers older HF exports saved; RoPE is recomputed from rope_theta
-                }
-                put(builder, checkpoint, name);
+            builder.readingFrom(origin(checkpoint, modelDir));
+            builder.sizedBy(modelDir.resolve(CONFIG_FILE));
+            for (String name : weightNames(checkpoint)) {
+                Identified tensor = identify(checkpoint, name);
+                builder.put(tensor.role, tensor.layer, tensor.where,
+                        toArray(builder, checkpoint.tensor(name), builder.storageType(tensor.role), tensor.where));
             }
         }
         return config;
     }
 
-    private static void put(WeightsBuilder builder, Checkpoint checkpoint, String name) throws IOException {
+    /**
+     * Checks the checkpoint's headers against {@code config} without reading weights, so that a config.json whose
+     * sizes do not describe the checkpoint is refused before anything is planned from it.
+     */
+    static void checkAgainst(Path modelDir, LlamaConfig config) throws IOException {
+        Path configFile = modelDir.resolve(CONFIG_FILE);
+        try (Checkpoint checkpoint = ShardedCheckpoint.open(modelDir)) {
+            int tensors = 0;
+            for (String name : weightNames(checkpoint)) {
+                Identified tensor = identify(checkpoint, name);
+                if (tensor.layer >= config.numLayers()) {
+                    throw new InvalidModelException(configFile + ": num_hidden_layers is " + config.numLayers()
+                            + " but " + tensor.where + " is in layer " + tensor.layer);
+                }
+                tensor.role.checkShape(config, configFile.toString(), tensor.where, checkpoint.tensor(name).shape());
+                tensors++;
+            }
+            int expected = 3 + 9 * config.numLayers();
+            if (tensors != expected) {
+                throw new InvalidModelException(origin(checkpoint, modelDir) + ": " + tensors + " tensors but "
+                        + configFile.getFileName() + " (num_hidden_layers " + config.numLayers() + ") implies "
+                        + expected);
+            }
+        }
+    }
+
+    private static List<String> weightNames(Checkpoint checkpoint) {
+        // older HF exports saved the rotary_emb.inv_freq buffers; RoPE is recomputed from rope_theta
+        return checkpoint.names().stream().filter(name -> !name.endsWith("rotary_emb.inv_freq")).toList();
+    }
+
+    /** The one shard file all tensors are in, else the directory of shards. */
+    private static Path origin(Checkpoint checkpoint, Path modelDir) {
+        Set<Path> files = checkpoint.names().stream().map(checkpoint::file).collect(Collectors.toSet());
+        return files.size() == 1 ? files.iterator().next() : modelDir;
+    }
+
+    private static Identified identify(Checkpoint checkpoint, String name) throws InvalidModelException {
         String where = checkpoint.file(name) + ": " + name;
         Matcher layer = LAYER.matcher(name);
-        TensorRole role;
-        int index = -1;
         if (layer.matches()) {
-            index = Integer.parseInt(layer.group(1));
-            role = layerRole(layer.group(2), where);
-        } else {
-            role = globalRole(name, where);
+            return new Identified(layerRole(layer.group(2), where), Integer.parseInt(layer.group(1)), where);
         }
-        builder.put(role, index, where, toArray(builder, checkpoint.tensor(name), builder.storageType(role), where));
+        return new Identified(globalRole(name, where), -1, where);
     }
 
     private static NDArray toArray(WeightsBuilder builder, RawTensor tensor, DataType target, String where)

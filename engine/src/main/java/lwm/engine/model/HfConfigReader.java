@@ -1,10 +1,10 @@
 package lwm.engine.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import lwm.engine.weights.Json;
 
 /** Reads a Hugging Face LLaMA {@code config.json}; every value the math depends on must be present. */
 final class HfConfigReader {
@@ -19,15 +19,7 @@ final class HfConfigReader {
         if (Files.size(file) > MAX_CONFIG_BYTES) {
             throw new InvalidModelException(file + ": " + Files.size(file) + " bytes is too large for a model config");
         }
-        try {
-            JsonNode root = new ObjectMapper().readTree(file.toFile());
-            if (root == null || !root.isObject()) {
-                throw new InvalidModelException(file + ": not a JSON object");
-            }
-            return root;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new InvalidModelException(file + ": invalid JSON (" + e.getOriginalMessage() + ")");
-        }
+        return Json.readObject(file, "the file", Files.readAllBytes(file));
     }
 
     static LlamaConfig read(Path file) throws IOException {

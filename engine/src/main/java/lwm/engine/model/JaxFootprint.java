@@ -10,11 +10,11 @@ final class JaxFootprint {
     private static final String SCAN_PREFIX = "transformer/h/scan_decoder/";
 
     private long parameters;
-    private int hidden;
-    private int layers;
-    private int intermediate;
-    private int vocab;
-    private boolean vision;
+    private long hidden;
+    private long layers;
+    private long intermediate;
+    private long vocab;
+    private long visionVocab;
 
     private JaxFootprint() {}
 
@@ -42,13 +42,13 @@ final class JaxFootprint {
             elements *= dim;
         }
         parameters += elements;
-        if (key.equals(JaxTreeMapper.VISION_EMBEDDING)) {
-            vision = true;
+        if (key.equals(JaxTreeMapper.VISION_EMBEDDING) && shape.length == 2) {
+            visionVocab = shape[0];
         } else if (key.equals("transformer/wte/embedding") && shape.length == 2) {
-            vocab = (int) shape[0];
-            hidden = (int) shape[1];
+            vocab = shape[0];
+            hidden = shape[1];
         } else if (key.startsWith(SCAN_PREFIX) && shape.length == 3) {
-            layers = Math.max(layers, (int) shape[0]);
+            layers = Math.max(layers, shape[0]);
             noteIntermediate(key.substring(SCAN_PREFIX.length()), shape[2]);
         } else if (key.startsWith("transformer/h/")) {
             String[] parts = key.split("/", 4);
@@ -63,7 +63,7 @@ final class JaxFootprint {
 
     private void noteIntermediate(String role, long outDim) {
         if (role.equals("feed_forward/w1/kernel")) {
-            intermediate = (int) outDim; // (in, out) kernel: out is the MLP width
+            intermediate = outDim; // (in, out) kernel: out is the MLP width
         }
     }
 
@@ -72,6 +72,19 @@ final class JaxFootprint {
             throw new InvalidModelException(file + ": no transformer/wte/embedding or no decoder layers found");
         }
         JaxSettings settings = JaxSettings.resolve(modelDir, file);
-        return ModelFootprint.of(vision, parameters, layers, hidden, intermediate, vocab, settings.maxSequenceLength());
+        int hiddenSize = clamp(hidden);
+        try {
+            LlamaConfig config = new LlamaConfig(hiddenSize, clamp(intermediate), clamp(layers),
+                    settings.headsFor(hiddenSize, file), clamp(vocab), clamp(visionVocab), settings.ropeTheta(),
+                    settings.rmsNormEps(), settings.maxSequenceLength());
+            return ModelFootprint.of(config, parameters);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelException(file + ": " + e.getMessage());
+        }
+    }
+
+    /** Array sizes beyond int range become the largest int, which the configuration's bounds then refuse. */
+    private static int clamp(long size) {
+        return (int) Math.min(size, Integer.MAX_VALUE);
     }
 }

@@ -15,6 +15,7 @@ final class JaxParamsLoader {
 
     static LlamaConfig load(Path modelDir, WeightsBuilder builder) throws IOException {
         Path file = modelDir.resolve(FILE);
+        builder.readingFrom(file);
         JaxTreeMapper mapper = new JaxTreeMapper(file, JaxSettings.resolve(modelDir, file), builder);
         StreamingParamsReader.read(file, (keyPath, dtype, shape, data) ->
                 mapper.accept(String.join("/", keyPath), shape, data));

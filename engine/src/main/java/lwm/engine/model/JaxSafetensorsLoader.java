@@ -18,6 +18,7 @@ final class JaxSafetensorsLoader {
 
     static LlamaConfig load(Path modelDir, WeightsBuilder builder) throws IOException {
         Path file = modelDir.resolve(FILE);
+        builder.readingFrom(file);
         JaxTreeMapper mapper = new JaxTreeMapper(file, JaxSettings.resolve(modelDir, file), builder);
         try (SafetensorsFile checkpoint = SafetensorsFile.open(file)) {
             for (String name : checkpoint.names()) {

@@ -26,6 +26,13 @@ record JaxSettings(int numHeads, double ropeTheta, int maxSequenceLength, float 
             Pattern.CASE_INSENSITIVE);
 
     /** @param weights the checkpoint file in {@code modelDir}, named in errors */
+    JaxSettings {
+        LlamaConfig.checkHeads(numHeads, 0);
+        LlamaConfig.checkRopeTheta(ropeTheta);
+        LlamaConfig.checkSequenceLength(maxSequenceLength);
+        LlamaConfig.checkRmsNormEps(rmsNormEps);
+    }
+
     static JaxSettings resolve(Path modelDir, Path weights) throws IOException {
         Path file = modelDir.resolve(CONFIG_FILE);
         if (Files.exists(file)) {
@@ -41,8 +48,24 @@ record JaxSettings(int numHeads, double ropeTheta, int maxSequenceLength, float 
                 + CONFIG_FILE + " with rope_theta and max_sequence_length");
     }
 
-    int headsFor(int hiddenSize) {
-        return numHeads > 0 ? numHeads : hiddenSize / LWM_HEAD_DIM;
+    /**
+     * The heads {@code lwm_config.json} gives, else as many as LWM's 128-wide heads fit (its 7b layout); either way
+     * heads of even size (RoPE rotates pairs) that tile {@code hiddenSize}, or an error naming the file at fault.
+     */
+    int headsFor(int hiddenSize, Path weights) throws InvalidModelException {
+        if (numHeads > 0) {
+            if (hiddenSize % numHeads != 0 || hiddenSize / numHeads % 2 != 0) {
+                throw new InvalidModelException(weights.resolveSibling(CONFIG_FILE) + ": num_attention_heads "
+                        + numHeads + " does not split hidden size " + hiddenSize + " of " + weights.getFileName()
+                        + " into heads of even size");
+            }
+            return numHeads;
+        }
+        if (hiddenSize < LWM_HEAD_DIM || hiddenSize % LWM_HEAD_DIM != 0) {
+            throw new InvalidModelException(weights + ": hidden size " + hiddenSize + " is not a multiple of LWM's "
+                    + "head dimension " + LWM_HEAD_DIM + "; give num_attention_heads in " + CONFIG_FILE);
+        }
+        return hiddenSize / LWM_HEAD_DIM;
     }
 
     /**
@@ -67,7 +90,11 @@ record JaxSettings(int numHeads, double ropeTheta, int maxSequenceLength, float 
         double theta = HfConfigReader.requiredNumber(json, "rope_theta", file);
         int length = HfConfigReader.requiredInt(json, "max_sequence_length", file);
         float eps = json.has("rms_norm_eps") ? (float) HfConfigReader.requiredNumber(json, "rms_norm_eps", file) : LWM_EPS;
-        return new JaxSettings(heads, theta, length, eps, null);
+        try {
+            return new JaxSettings(heads, theta, length, eps, null);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelException(file + ": " + e.getMessage());
+        }
     }
 
     private static JaxSettings fromReleasedName(String family, String context, Path dir) throws InvalidModelException {

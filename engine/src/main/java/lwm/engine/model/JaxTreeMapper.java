@@ -83,7 +83,7 @@ final class JaxTreeMapper {
         }
         settings.checkFamily(vision, file);
         try {
-            return new LlamaConfig(hiddenSize, intermediateSize, numLayers, settings.headsFor(hiddenSize), vocabSize,
+            return new LlamaConfig(hiddenSize, intermediateSize, numLayers, settings.headsFor(hiddenSize, file), vocabSize,
                     visionVocabSize, settings.ropeTheta(), settings.rmsNormEps(), settings.maxSequenceLength());
         } catch (IllegalArgumentException e) {
             throw new InvalidModelException(file + ": " + e.getMessage());
@@ -141,11 +141,7 @@ final class JaxTreeMapper {
     private NDArray interleavedToRotateHalf(NDArray kernel, String where) throws InvalidModelException {
         long in = kernel.getShape().get(0);
         long out = kernel.getShape().get(1);
-        int heads = settings.headsFor((int) out);
-        if (heads <= 0 || out % heads != 0 || (out / heads) % 2 != 0) {
-            throw new InvalidModelException(where + ": " + out + " outputs cannot be split into " + heads
-                    + " heads of even size");
-        }
+        int heads = settings.headsFor((int) out, file);
         long half = out / heads / 2;
         NDArray permuted = kernel.reshape(in, heads, half, 2).transpose(1, 3, 2, 0).reshape(out, in);
         kernel.close();

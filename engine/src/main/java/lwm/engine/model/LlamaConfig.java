@@ -17,15 +17,15 @@ public record LlamaConfig(
         int maxSequenceLength) {
 
     public LlamaConfig {
-        requirePositive("hidden_size", hiddenSize);
-        requirePositive("intermediate_size", intermediateSize);
-        requirePositive("num_hidden_layers", numLayers);
-        requirePositive("num_attention_heads", numHeads);
-        requirePositive("vocab_size", vocabSize);
-        requirePositive("max_sequence_length", maxSequenceLength);
-        if (visionVocabSize < 0) {
-            throw new IllegalArgumentException("vision_vocab_size must be >= 0, got " + visionVocabSize);
-        }
+        // Upper bounds far above any released LLaMA (LWM: 4096, 11008, 32, 32000 + 8448, 1M tokens) so that a
+        // damaged config is refused here, naming the field, and no size derived from these overflows a long.
+        requireInRange("hidden_size", hiddenSize, 1, 1 << 16);
+        requireInRange("intermediate_size", intermediateSize, 1, 1 << 18);
+        requireInRange("num_hidden_layers", numLayers, 1, 1 << 10);
+        checkHeads(numHeads, 1);
+        requireInRange("vocab_size", vocabSize, 1, 1 << 22);
+        requireInRange("vision_vocab_size", visionVocabSize, 0, 1 << 22);
+        checkSequenceLength(maxSequenceLength);
         if (hiddenSize % numHeads != 0) {
             throw new IllegalArgumentException("hidden_size " + hiddenSize
                     + " is not divisible by num_attention_heads " + numHeads);
@@ -33,9 +33,26 @@ public record LlamaConfig(
         if (headDim(hiddenSize, numHeads) % 2 != 0) {
             throw new IllegalArgumentException("head dimension " + hiddenSize / numHeads + " must be even for RoPE");
         }
+        checkRopeTheta(ropeTheta);
+        checkRmsNormEps(rmsNormEps);
+    }
+
+    /** The checks of settings that files other than the checkpoint record (LWM's lwm_config.json). */
+    static void checkHeads(int numHeads, int min) {
+        requireInRange("num_attention_heads", numHeads, min, 1 << 12);
+    }
+
+    static void checkSequenceLength(int maxSequenceLength) {
+        requireInRange("max_sequence_length (max_position_embeddings)", maxSequenceLength, 1, 1 << 26);
+    }
+
+    static void checkRopeTheta(double ropeTheta) {
         if (!(ropeTheta > 1) || Double.isInfinite(ropeTheta)) {
             throw new IllegalArgumentException("rope_theta must be a finite number > 1, got " + ropeTheta);
         }
+    }
+
+    static void checkRmsNormEps(float rmsNormEps) {
         if (!(rmsNormEps > 0) || rmsNormEps > 0.1f) {
             throw new IllegalArgumentException("rms_norm_eps must be in (0, 0.1], got " + rmsNormEps);
         }
@@ -66,9 +83,9 @@ public record LlamaConfig(
         return hidden / heads;
     }
 
-    private static void requirePositive(String field, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(field + " must be positive, got " + value);
+    private static void requireInRange(String field, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(field + " must be in [" + min + ", " + max + "], got " + value);
         }
     }
 }

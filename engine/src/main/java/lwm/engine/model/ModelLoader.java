@@ -25,7 +25,7 @@ public final class ModelLoader {
      */
     public static LoadedModel load(Path modelDir, Precision precision) throws IOException {
         Format format = detect(modelDir);
-        LlamaConfig hfConfig = format == Format.HF ? HfConfigReader.read(modelDir.resolve("config.json")) : null;
+        LlamaConfig hfConfig = format == Format.HF ? HfConfigReader.read(modelDir.resolve(HfCheckpointLoader.CONFIG_FILE)) : null;
         long parameters = switch (format) {
             case JAX_PARAMS -> Files.size(modelDir.resolve(JaxParamsLoader.FILE)) / 2; // stored in bf16
             case JAX_SAFETENSORS -> JaxSafetensorsLoader.parameterCount(modelDir);
@@ -52,9 +52,9 @@ public final class ModelLoader {
             case JAX_PARAMS -> JaxFootprint.ofParams(modelDir);
             case JAX_SAFETENSORS -> JaxFootprint.ofSafetensors(modelDir);
             case HF -> {
-                LlamaConfig c = HfConfigReader.read(modelDir.resolve("config.json"));
-                yield ModelFootprint.of(c.isVision(), c.parameterCount(), c.numLayers(), c.hiddenSize(), c.intermediateSize(),
-                        c.vocabSize() + c.visionVocabSize(), c.maxSequenceLength());
+                LlamaConfig c = HfConfigReader.read(modelDir.resolve(HfCheckpointLoader.CONFIG_FILE));
+                HfCheckpointLoader.checkAgainst(modelDir, c);
+                yield ModelFootprint.of(c, c.parameterCount());
             }
         };
     }
@@ -70,7 +70,7 @@ public final class ModelLoader {
         if (Files.isRegularFile(modelDir.resolve(JaxSafetensorsLoader.FILE))) {
             return Format.JAX_SAFETENSORS;
         }
-        if (Files.isRegularFile(modelDir.resolve("config.json"))) {
+        if (Files.isRegularFile(modelDir.resolve(HfCheckpointLoader.CONFIG_FILE))) {
             return Format.HF;
         }
         throw new InvalidModelException(modelDir + ": no model found (expected config.json with model*.safetensors or "

@@ -1,5 +1,7 @@
 package lwm.engine.model;
 
+import java.util.Arrays;
+
 /** What a checkpoint tensor is for, independent of the naming scheme of its format. */
 enum TensorRole {
     TOKEN_EMBEDDING(false),
@@ -29,6 +31,22 @@ enum TensorRole {
 
     boolean isVision() {
         return this == VISION_EMBEDDING || this == VISION_HEAD;
+    }
+
+    /**
+     * Throws naming {@code source} and the configuration's sizes when {@code actual} is not this role's shape.
+     *
+     * @param sizesFrom where the configuration's sizes were read, for the message ({@code config.json}'s path)
+     */
+    void checkShape(LlamaConfig config, String sizesFrom, String source, long[] actual) throws InvalidModelException {
+        long[] expected = expectedShape(config);
+        if (!Arrays.equals(expected, actual)) {
+            throw new InvalidModelException(source + ": shape " + Arrays.toString(actual)
+                    + " but " + sizesFrom + " (hidden_size " + config.hiddenSize() + ", intermediate_size "
+                    + config.intermediateSize() + ", vocab_size " + config.vocabSize()
+                    + (isVision() ? ", vision_vocab_size " + config.visionVocabSize() : "") + ") implies "
+                    + Arrays.toString(expected));
+        }
     }
 
     /** Expected internal (torch-style, (out, in)) shape under {@code config}. */

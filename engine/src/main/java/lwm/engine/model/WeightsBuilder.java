@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import java.util.Arrays;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -21,6 +21,8 @@ final class WeightsBuilder implements AutoCloseable {
     private final NDManager manager;
     private final Precision precision;
     private final Map<Key, Entry> entries = new HashMap<>();
+    private Path origin;
+    private String sizesFrom = "the configuration";
     private boolean built;
 
     WeightsBuilder(NDManager manager, Precision precision) {
@@ -35,6 +37,16 @@ final class WeightsBuilder implements AutoCloseable {
     /** The storage type a tensor of this role gets: F32 for norms, the chosen precision otherwise. */
     DataType storageType(TensorRole role) {
         return role.isNorm() ? DataType.FLOAT32 : precision.dataType();
+    }
+
+    /** The file (or directory of shards) the tensors come from, named when one is missing. */
+    void readingFrom(Path file) {
+        origin = file;
+    }
+
+    /** The file the configuration's sizes come from, named when a tensor's shape disagrees with them. */
+    void sizedBy(Path configFile) {
+        sizesFrom = configFile.toString();
     }
 
     /** Registers {@code array} (owned by this builder's manager) for {@code role}; {@code source} names it in errors. */
@@ -85,17 +97,10 @@ final class WeightsBuilder implements AutoCloseable {
         Entry entry = entries.remove(new Key(role, layer));
         if (entry == null) {
             String where = role.perLayer ? " of layer " + layer : "";
-            throw new InvalidModelException("missing tensor " + role.name().toLowerCase(java.util.Locale.ROOT) + where);
+            throw new InvalidModelException((origin == null ? "" : origin + ": ") + "missing tensor "
+                    + role.name().toLowerCase(java.util.Locale.ROOT) + where);
         }
-        long[] expected = role.expectedShape(config);
-        long[] actual = entry.array.getShape().getShape();
-        if (!Arrays.equals(expected, actual)) {
-            throw new InvalidModelException(entry.source + ": shape " + Arrays.toString(actual) + " but the configuration "
-                    + "(hidden_size " + config.hiddenSize() + ", intermediate_size " + config.intermediateSize()
-                    + ", vocab_size " + config.vocabSize()
-                    + (role.isVision() ? ", vision_vocab_size " + config.visionVocabSize() : "") + ") implies "
-                    + Arrays.toString(expected));
-        }
+        role.checkShape(config, sizesFrom, entry.source, entry.array.getShape().getShape());
         return entry.array;
     }
 

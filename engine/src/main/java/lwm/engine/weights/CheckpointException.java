@@ -2,6 +2,7 @@ package lwm.engine.weights;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import lwm.engine.OneLine;
 
 /**
  * A checkpoint file is missing, malformed or unsupported. The message always names the file and, when known, the
@@ -11,11 +12,11 @@ public class CheckpointException extends IOException {
     private static final long serialVersionUID = 1L;
 
     public CheckpointException(String message) {
-        super(message);
+        super(OneLine.of(message));
     }
 
     public CheckpointException(String message, Throwable cause) {
-        super(message, cause);
+        super(OneLine.of(message), cause);
     }
 
     /** "file: problem". */

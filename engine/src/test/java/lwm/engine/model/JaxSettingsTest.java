@@ -61,7 +61,7 @@ class JaxSettingsTest {
                 "{\"rope_theta\": 50000000, \"max_sequence_length\": 4096, \"num_attention_heads\": 4}");
         JaxSettings settings = JaxSettings.resolve(dir, dir.resolve("params.safetensors"));
         assertEquals(50_000_000, settings.ropeTheta());
-        assertEquals(4, settings.headsFor(64));
+        assertEquals(4, settings.headsFor(64, dir.resolve("params.safetensors")));
         assertNull(settings.releasedModel());
         assertDoesNotThrow(() -> settings.checkFamily(true, dir));
     }

@@ -19,8 +19,7 @@ class EngineRouterTest {
             1 << 20));
 
     private static ModelFootprint footprint(LlamaConfig c) {
-        return ModelFootprint.of(false, c.parameterCount(), c.numLayers(), c.hiddenSize(), c.intermediateSize(),
-                c.vocabSize(), c.maxSequenceLength());
+        return ModelFootprint.of(c, c.parameterCount());
     }
 
     @Test
