@@ -1,11 +1,13 @@
 package lwm.test;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import lwm.app.model.DemoModel;
 import lwm.engine.model.LoadedModel;
 import lwm.engine.model.ModelLoader;
@@ -15,11 +17,12 @@ import lwm.engine.vqgan.VqganWeights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Damaged model files, made by mutating the real fixtures (written by Python: safetensors, torch.save, LWM's Jax
- * streaming params and its lwm_config.json, HF config.json, the demo model's pickled VQGAN and the SentencePiece
+ * streaming params (text and vision trees) and its lwm_config.json, the Jax tree as safetensors, HF config.json, the demo model's pickled VQGAN and the SentencePiece
  * tokenizer), read as the app reads a model directory: planned ({@code footprint}) and then loaded. Each must load or
  * be refused with one line naming the file.
  */
@@ -29,17 +32,31 @@ class CheckpointFuzzTest {
     @TempDir
     Path temp;
 
-    @ParameterizedTest
-    @CsvSource({"hf-f32, model.safetensors", "hf-bf16, model.safetensors", "hf-f32, config.json",
-        "bin, pytorch_model.bin", "jax, params", "jax, lwm_config.json"})
-    void damagedModelFilesAreLoadedOrRefusedNamingTheFile(String format, String file) throws Exception {
-        Path source = Fixtures.model("s2x64", format);
-        Path dir = copy(source, temp.resolve(format));
+    /** The real model directories of the fixtures, and the file of each that is damaged. */
+    static Stream<Arguments> modelFiles() {
+        String vision = System.getProperty("lwm.vision.fixtures");
+        Path visionJax = vision == null ? null : Path.of(vision, "jax");
+        Path visionSafetensors = vision == null ? null : Path.of(vision, "safetensors");
+        return Stream.of(
+                Arguments.of("text hf-f32", Fixtures.model("s2x64", "hf-f32"), "model.safetensors"),
+                Arguments.of("text hf-bf16", Fixtures.model("s2x64", "hf-bf16"), "model.safetensors"),
+                Arguments.of("text hf-f32", Fixtures.model("s2x64", "hf-f32"), "config.json"),
+                Arguments.of("text bin", Fixtures.model("s2x64", "bin"), "pytorch_model.bin"),
+                Arguments.of("text jax", Fixtures.model("s2x64", "jax"), "params"),
+                Arguments.of("text jax", Fixtures.model("s2x64", "jax"), "lwm_config.json"),
+                Arguments.of("vision jax", visionJax, "params"),
+                Arguments.of("vision jax safetensors", visionSafetensors, "params.safetensors"));
+    }
+
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("modelFiles")
+    void damagedModelFilesAreLoadedOrRefusedNamingTheFile(String label, Path source, String file) throws Exception {
+        assumeTrue(source != null && Files.isDirectory(source), "fixtures not generated (run through Maven)");
+        Path dir = copy(source, temp.resolve("model"));
         loadModel(dir);
-        Path original = source.resolve(file);
-        Fuzz.Outcome outcome = new Fuzz((format + file).hashCode()).run(original, dir.resolve(file), 0, RUNS,
-                mutated -> loadModel(mutated.getParent()), List.of(IOException.class));
-        report(format + "/" + file, outcome);
+        Fuzz.Outcome outcome = new Fuzz((label + file).hashCode()).run(source.resolve(file), dir.resolve(file), 0,
+                RUNS, mutated -> loadModel(mutated.getParent()), List.of(IOException.class));
+        report(label + " " + file, outcome);
     }
 
     @Test

@@ -54,16 +54,15 @@ public final class CodeCache {
 
     public Optional<CachedCodes> get(Key key) throws IOException {
         Path file = dir.resolve(key.fileName());
-        byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
-        try {
-            CachedCodes codes = CodesFile.decode(bytes);
+            if (Files.size(file) > CodesFile.MAX_BYTES) {
+                throw new IOException(Files.size(file) + " bytes, larger than any entry");
+            }
+            CachedCodes codes = CodesFile.decode(Files.readAllBytes(file));
             touch(file);
             return Optional.of(codes);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
         } catch (IOException e) {
             LOG.log(Level.WARNING, "discarding unusable cache entry {0}: {1}", new Object[] {file, e.getMessage()});
             Files.deleteIfExists(file);

@@ -17,6 +17,8 @@ final class CodesFile {
     private static final int PER_FRAME = Long.BYTES + Double.BYTES + VisionTokens.CODES_PER_FRAME * Short.BYTES;
     /** Four hours at 10 fps: far beyond what fits a million-token context, small enough to read into memory. */
     static final int MAX_FRAMES = 144_000;
+    /** The largest entry: {@link #MAX_FRAMES} frames (76 MB). */
+    static final long MAX_BYTES = HEADER + (long) MAX_FRAMES * PER_FRAME + Integer.BYTES;
 
     private CodesFile() {}
 
