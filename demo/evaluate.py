@@ -178,14 +178,10 @@ def eval_needles(lm, sp, model_dir, lengths, depths, rounds: int, seed: int, log
     rng = np.random.default_rng(seed)
     text = H.bundled(model_dir)
     results = {}
+    for length, depth, r, city, number, context in H.needle_cases(sp, text, lengths, depths, rounds, rng):
+        answer = lm.answer(S.needle_sample(sp, context, C.needle_question(city), None), max_new=32)
+        results[(length, depth, r)] = str(number) in answer
     for length in lengths:
-        for depth in depths:
-            for r in range(rounds):
-                city = str(rng.choice(C.CITIES))
-                number = int(rng.integers(10 ** 6, 10 ** 7))
-                context = H.insert(sp, H.trim(sp, text, length, offset=r), C.needle(city, number), depth)
-                answer = lm.answer(S.needle_sample(sp, context, C.needle_question(city), None), max_new=32)
-                results[(length, depth, r)] = str(number) in answer
         row = [np.mean([results[(length, d, r)] for r in range(rounds)]) for d in depths]
         log(f"needle {length:5d} tokens: " + " ".join(f"{v:.2f}" for v in row))
     return results

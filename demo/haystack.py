@@ -41,3 +41,15 @@ def insert(sp, context: str, needle: str, depth: float) -> str:
     while at > 0 and not sp.id_to_piece(ids[at - 1]).endswith("."):
         at -= 1
     return sp.decode(ids[:at]) + needle + sp.decode(ids[at:])
+
+
+def needle_cases(sp, text: str, lengths, depths, rounds: int, rng):
+    """(length, depth, round, city, number, context) of each cell of LWM's grid over `text`: a random city and
+    7-digit number per cell, inserted into `text` trimmed to the length (each round at another paragraph)."""
+    for length in lengths:
+        for depth in depths:
+            for r in range(rounds):
+                city = str(rng.choice(C.CITIES))
+                number = int(rng.integers(10 ** 6, 10 ** 7))
+                yield length, depth, r, city, number, insert(sp, trim(sp, text, length, offset=r),
+                                                           C.needle(city, number), depth)

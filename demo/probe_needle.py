@@ -76,14 +76,8 @@ def evaluate(model, lengths, rounds=1, depths=(0.0, 0.25, 0.5, 0.75, 1.0), seed=
     text = H.bundled()
     rng = np.random.default_rng(seed)
     total = np.zeros(5, np.int64)
-    for length in lengths:
-        for depth in depths:
-            for r in range(rounds):
-                city = str(rng.choice(C.CITIES))
-                number = int(rng.integers(10 ** 6, 10 ** 7))
-                context = H.insert(sp, H.trim(sp, text, length, offset=r), C.needle(city, number), depth)
-                total += score(model, S.needle_sample(sp, context, C.needle_question(city), None),
-                               C.needle_answer(city, number))
+    for _, _, _, city, number, context in H.needle_cases(sp, text, lengths, depths, rounds, rng):
+        total += score(model, S.needle_sample(sp, context, C.needle_question(city), None), C.needle_answer(city, number))
     return total
 
 

@@ -72,15 +72,9 @@ final class JaxFootprint {
             throw new InvalidModelException(file + ": no transformer/wte/embedding or no decoder layers found");
         }
         JaxSettings settings = JaxSettings.resolve(modelDir, file);
-        int hiddenSize = clamp(hidden);
-        try {
-            LlamaConfig config = new LlamaConfig(hiddenSize, clamp(intermediate), clamp(layers),
-                    settings.headsFor(hiddenSize, file), clamp(vocab), clamp(visionVocab), settings.ropeTheta(),
-                    settings.rmsNormEps(), settings.maxSequenceLength());
-            return ModelFootprint.of(config, parameters);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidModelException(file + ": " + e.getMessage());
-        }
+        LlamaConfig config = settings.config(file, clamp(hidden), clamp(intermediate), clamp(layers), clamp(vocab),
+                clamp(visionVocab));
+        return ModelFootprint.of(config, parameters);
     }
 
     /** Array sizes beyond int range become the largest int, which the configuration's bounds then refuse. */

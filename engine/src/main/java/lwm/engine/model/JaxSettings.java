@@ -49,6 +49,20 @@ record JaxSettings(int numHeads, double ropeTheta, int maxSequenceLength, float 
     }
 
     /**
+     * The configuration of a Jax tree with these sizes (read from {@code weights}' arrays) under these settings;
+     * an error naming {@code weights} when they are implausible.
+     */
+    LlamaConfig config(Path weights, int hidden, int intermediate, int layers, int vocab, int visionVocab)
+            throws InvalidModelException {
+        try {
+            return new LlamaConfig(hidden, intermediate, layers, headsFor(hidden, weights), vocab, visionVocab,
+                    ropeTheta, rmsNormEps, maxSequenceLength);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelException(weights + ": " + e.getMessage());
+        }
+    }
+
+    /**
      * The heads {@code lwm_config.json} gives, else as many as LWM's 128-wide heads fit (its 7b layout); either way
      * heads of even size (RoPE rotates pairs) that tile {@code hiddenSize}, or an error naming the file at fault.
      */

@@ -82,12 +82,7 @@ final class JaxTreeMapper {
                     + (vision ? VISION_HEAD : VISION_EMBEDDING) + " is missing; a vision model needs both");
         }
         settings.checkFamily(vision, file);
-        try {
-            return new LlamaConfig(hiddenSize, intermediateSize, numLayers, settings.headsFor(hiddenSize, file), vocabSize,
-                    visionVocabSize, settings.ropeTheta(), settings.rmsNormEps(), settings.maxSequenceLength());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidModelException(file + ": " + e.getMessage());
-        }
+        return settings.config(file, hiddenSize, intermediateSize, numLayers, vocabSize, visionVocabSize);
     }
 
     /** Stacked ({@code h/scan_decoder/...}, layer on axis 0) or unstacked ({@code h/<i>/...}) decoder tensors. */
