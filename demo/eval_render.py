@@ -35,18 +35,34 @@ def draw(items, background, frame: int, scale: int) -> np.ndarray:
     canvas = Image.new("RGB", (256 * scale, 256 * scale), background)
     d = ImageDraw.Draw(canvas)
     for it in items:
-        mx, my = MOVES[it.direction]
-        cx, cy = (it.x + mx * it.speed * frame) * scale, (it.y + my * it.speed * frame) * scale
-        h = it.size * scale / 2
-        if it.kind == "circle":
-            d.ellipse([cx - h, cy - h, cx + h, cy + h], fill=PURE[it.color])
-        elif it.kind == "square":
-            d.rectangle([cx - h, cy - h, cx + h, cy + h], fill=PURE[it.color])
-        else:
-            d.polygon([(cx, cy - h), (cx - h, cy + h * 0.8), (cx + h, cy + h * 0.8)], fill=PURE[it.color])
+        _shape(d, it, frame, scale, PURE[it.color])
     if scale > 1:
         canvas = canvas.resize((256, 256), Image.LANCZOS)
     return np.asarray(canvas)
+
+
+def coverage_maps(items, frame: int, scale: int) -> np.ndarray:
+    """(objects, 256, 256) float32: each item drawn alone, white on black, as `draw` draws it."""
+    out = []
+    for it in items:
+        canvas = Image.new("L", (256 * scale, 256 * scale), 0)
+        _shape(ImageDraw.Draw(canvas), it, frame, scale, 255)
+        if scale > 1:
+            canvas = canvas.resize((256, 256), Image.LANCZOS)
+        out.append(np.clip(np.asarray(canvas, np.float32) / 255.0, 0.0, 1.0))
+    return np.stack(out) if out else np.zeros((0, 256, 256), np.float32)
+
+
+def _shape(d, it, frame: int, scale: int, fill) -> None:
+    mx, my = MOVES[it.direction]
+    cx, cy = (it.x + mx * it.speed * frame) * scale, (it.y + my * it.speed * frame) * scale
+    h = it.size * scale / 2
+    if it.kind == "circle":
+        d.ellipse([cx - h, cy - h, cx + h, cy + h], fill=fill)
+    elif it.kind == "square":
+        d.rectangle([cx - h, cy - h, cx + h, cy + h], fill=fill)
+    else:
+        d.polygon([(cx, cy - h), (cx - h, cy + h * 0.8), (cx + h, cy + h * 0.8)], fill=fill)
 
 
 def scene(rng, objects: int, frames: int, kinds=None, colors=None, directions=None):

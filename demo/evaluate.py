@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import augment  # noqa: E402
 import classify  # noqa: E402
+import codes  # noqa: E402
 import corpus as C  # noqa: E402
 import eval_render as R  # noqa: E402
 import export  # noqa: E402
@@ -149,6 +150,47 @@ def make_single(make, rng, clip):
 
 # ---------------------------------------------------------------- VQGAN
 
+def eval_codes(encoder, n: int, seed: int, log) -> dict:
+    """How often the encoder gives a patch its designed code (codes.py), on frames drawn by the training renderer
+    (held-out seed) and by the independent one, clip frames through JPEG: background patches found as such; object
+    patches found, and each block of their code right."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for source in ("world (held-out)", "independent renderer"):
+        tally = {}
+        for i in range(n):
+            clip = i % 2 == 1
+            frames = int(rng.integers(2, 9)) if clip else 1
+            if source.startswith("world"):
+                scene = world.sample_scene(rng, int(rng.integers(1, 4)), frames, distinct_kinds=True)
+                frame = int(rng.integers(frames))
+                maps = world.coverage_maps(scene, frame)
+                pixels, designed = world.composite(scene, maps), codes.frame_codes(scene, frame, maps)
+            else:
+                items, background, scale = R.scene(rng, int(rng.integers(1, 4)), frames)
+                frame = int(rng.integers(frames))
+                pixels = R.draw(items, background, frame, scale)
+                designed = codes.codes_from_coverage(R.coverage_maps(items, frame, scale),
+                                                     [world.COLORS.index(it.color) for it in items],
+                                                     [world.SHAPES.index(it.kind) for it in items], background)
+            if clip:
+                pixels = augment.jpeg(pixels, 80)
+            got = encoder.encode(augment.to_model(pixels[None])).reshape(-1)
+            for g, d in zip(got, designed):
+                is_object, found = d >= codes.BACKGROUND_CODES, g >= codes.BACKGROUND_CODES
+                if not is_object:
+                    tally.setdefault("background", []).append(not found)
+                    continue
+                tally.setdefault("object", []).append(found)
+                if found:
+                    want, have = codes.blocks_of(int(d)), codes.blocks_of(int(g))
+                    for block in ("color", "shape", "outline", "centre"):
+                        tally.setdefault(block, []).append(want[block] == have[block])
+        out[source] = {k: float(np.mean(v)) for k, v in tally.items()}
+        log(f"codes {source:22s} " + " ".join(f"{k} {v:.1%}" for k, v in out[source].items()))
+    return out
+
+
 def eval_vqgan(vq, encoder, n: int, seed: int, log) -> dict:
     """Round trips through the exported VQGAN: PSNR, and how often the judge reads the decoded scene's colour and
     shape as it reads the original's (an upper bound for generation, which goes through the same decoder)."""
@@ -231,7 +273,7 @@ def main() -> int:
     ap.add_argument("--needle-rounds", type=int, default=3)
     ap.add_argument("--gen-seeds", type=int, default=2)
     ap.add_argument("--video-seeds", type=int, default=6)
-    ap.add_argument("--only", default="vqgan,questions,needle,generation")
+    ap.add_argument("--only", default="codes,vqgan,questions,needle,generation")
     ap.add_argument("--save", default=None, help="directory for the generated images")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
@@ -247,6 +289,8 @@ def main() -> int:
     lm = Lm(params, shape, sp)
     report = {}
     only = set(args.only.split(","))
+    if "codes" in only:
+        report["codes"] = eval_codes(encoder, 40, 999, log)
     if "vqgan" in only:
         report["vqgan"] = eval_vqgan(vq, encoder, 24, 1000, log)
     if "questions" in only:

@@ -2,11 +2,15 @@
 sequences (with unconditional ones for classifier-free guidance), needle retrieval over haystack prose, and text."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 import chat_corpus
+import codes as K
 import corpus as C
 import samples as S
+import world
 from world import STILL
 
 
@@ -55,15 +59,34 @@ def vision_qa(sp, rng, pool, per_item: int, weights: dict, max_turns: int = 4) -
     return out
 
 
-def generation(sp, rng, pool, video: bool, uncond: float = 0.15) -> list:
+def generation_scene(rng, frames: int) -> world.Scene:
+    """What people ask to generate: one object, 72–112 px across, near the centre (a video's moving one patch a
+    frame, centred over the clip); one scene in five has two objects anywhere."""
+    if frames == 1 and rng.random() < 0.2:
+        return world.sample_scene(rng, 2, distinct_kinds=True)
+    directions = None if frames == 1 else [str(rng.choice(world.DIRECTIONS + (STILL,), p=[0.22] * 4 + [0.12]))]
+    scene = world.sample_scene(rng, 1, frames, directions=directions, r_range=(36.0, 56.0))
+    shape = scene.shapes[0]
+    mx, my = world.MOTION[shape.direction]
+    step = float(K.PATCH) if shape.direction != STILL else 0.0
+    travel = step * (frames - 1) / 2
+    cx = world.SIZE / 2 - mx * travel + float(rng.uniform(-12, 12))
+    cy = world.SIZE / 2 - my * travel + float(rng.uniform(-12, 12))
+    return dataclasses.replace(scene, shapes=(dataclasses.replace(shape, cx=cx, cy=cy, step=step),))
+
+
+def generation(sp, rng, n: int, frames: tuple, uncond: float = 0.15) -> list:
+    """Text-to-image (frames (1,)) or text-to-video sequences of the designed codes of `generation_scene`s."""
     out = []
-    for scene, codes in pool:
+    for _ in range(n):
+        scene = generation_scene(rng, int(rng.choice(frames)))
+        video = scene.frames > 1
         if rng.random() < uncond:
             prompt = None
         else:
             text = C.caption(rng, scene, video)
             prompt = C.video_prompt(text) if video else C.image_prompt(text)
-        out.append(("gen", S.generation(sp, prompt, codes)))
+        out.append(("gen", S.generation(sp, prompt, K.clip_codes(scene))))
     return out
 
 
@@ -104,15 +127,14 @@ def needle_context(sp, rng, tokens: int, needles: list) -> str:
 
 
 def needle_samples(sp, rng, n: int) -> list:
+    """LWM's single needle (§5.2) in haystacks of 60 to 3900 tokens, half of them under 500: the copy itself is the
+    designed induction head's (circuit.py), so what training teaches is the answer's wording around it."""
     out = []
     for _ in range(n):
         r = rng.random()
         tokens = int(rng.uniform(60, 500) if r < 0.5 else rng.uniform(500, 1500) if r < 0.8 else rng.uniform(1500, 3900))
-        count = 1 if rng.random() < 0.75 else int(rng.integers(2, 4))
-        cities = list(rng.choice(C.CITIES, count, replace=False))
-        needles = [(str(c), int(rng.integers(10 ** 6, 10 ** 7)), float(rng.random())) for c in cities]
-        city, number, _ = needles[int(rng.integers(count))]
-        context = needle_context(sp, rng, tokens, needles)
+        city, number = str(rng.choice(C.CITIES)), int(rng.integers(10 ** 6, 10 ** 7))
+        context = needle_context(sp, rng, tokens, [(city, number, float(rng.random()))])
         out.append(("needle", S.needle_sample(sp, context, C.needle_question(city), C.needle_answer(city, number))))
     return out
 
@@ -150,5 +172,16 @@ def batches(items: list, tokens_per_batch: int, rng) -> list:
             longest = max(longest, length)
         if batch:
             out.append(batch)
-    order = rng.permutation(len(out))
-    return [out[i] for i in order]
+    order = [out[i] for i in rng.permutation(len(out))]
+    return curriculum(items, order, "needle", rng)
+
+
+def curriculum(items: list, order: list, kind: str, rng) -> list:
+    """`order` with the batches of `kind` moved so that their lengths grow through training (on a noisy log scale,
+    so that short ones stay among the long): the needle's copy is learned in short haystacks first."""
+    mine = [b for b in order if items[b[0]][0] == kind]
+    if not mine:
+        return order
+    mine.sort(key=lambda b: np.log(len(items[b[0]][1].ids)) + rng.normal(0.0, 0.4))
+    slots = iter(mine)
+    return [next(slots) if items[b[0]][0] == kind else b for b in order]

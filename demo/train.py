@@ -30,25 +30,21 @@ from lm_net import LmConfig  # noqa: E402
 from vqgan_net import VqganNet  # noqa: E402
 
 SEED = 20240214
-VQGAN_STEPS = 1200
-POOL_IMAGES, POOL_CLIPS = 5000, 1500
-MODEL = dict(hidden=256, layers=4, heads=4, intermediate=688, theta=10000.0, max_sequence_length=8192)
+VQGAN_STEPS = 1400
+POOL_IMAGES, POOL_CLIPS = 3000, 1200
+GEN_IMAGES, GEN_VIDEOS, NEEDLES, TEXTS = 12000, 1500, 2000, 1500
+MODEL = dict(hidden=320, layers=4, heads=5, intermediate=860, theta=1e10, max_sequence_length=8192)
 TOKENS_PER_BATCH = 3072
 
 
 def lm_items(sp, pools, rng, scale: float) -> list:
-    images, clips = pools["images"], pools["clips"]
-    single_images = [p for p in images if p[0].objects() == 1]
-    single_clips = [p for p in clips if p[0].objects() == 1]
     n = lambda k: max(1, int(k * scale))  # noqa: E731
-    items = lm_data.vision_qa(sp, rng, images, 2, lm_data.IMAGE_QUESTIONS)
-    items += lm_data.vision_qa(sp, rng, clips, 1, lm_data.CLIP_QUESTIONS)
-    # Generation mostly of one object (what people ask for), twice over the single-object images.
-    gen_images = single_images * 2 + [images[int(i)] for i in rng.integers(0, len(images), n(1500))]
-    items += lm_data.generation(sp, rng, gen_images, video=False)
-    items += lm_data.generation(sp, rng, single_clips, video=True)
-    items += lm_data.needle_samples(sp, rng, n(3000))
-    items += lm_data.text_samples(sp, rng, n(1500))
+    items = lm_data.vision_qa(sp, rng, pools["images"], 2, lm_data.IMAGE_QUESTIONS)
+    items += lm_data.vision_qa(sp, rng, pools["clips"], 1, lm_data.CLIP_QUESTIONS)
+    items += lm_data.generation(sp, rng, n(GEN_IMAGES), (1,))
+    items += lm_data.generation(sp, rng, n(GEN_VIDEOS), (2, 3, 4))
+    items += lm_data.needle_samples(sp, rng, n(NEEDLES))
+    items += lm_data.text_samples(sp, rng, n(TEXTS))
     return items
 
 
@@ -115,7 +111,7 @@ def main() -> int:
         for kind, seq in items:
             kinds[kind] = kinds.get(kind, 0) + len(seq.ids)
         log(f"lm data: {len(items)} sequences, {len(batch_lists)} batches, tokens {kinds}")
-        model = train_lm.train(config, items, batch_lists, SEED + 4, log=log)
+        model = train_lm.train(config, sp, items, batch_lists, SEED + 4, log=log)
         torch.save(model.state_dict(), lm_path)
     if args.until == "lm":
         return 0

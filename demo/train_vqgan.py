@@ -1,4 +1,6 @@
-"""Trains the demo VQGAN on freshly rendered scenes (a new batch every step, so it never sees a scene twice)."""
+"""Trains the demo VQGAN on freshly rendered scenes (a new batch every step, so it never sees a scene twice): the
+encoder as a classifier of each patch's designed code (codes.py) from the degraded frame a file would give, the
+decoder to draw the clean frame from the designed codes."""
 from __future__ import annotations
 
 import math
@@ -9,34 +11,59 @@ import torch
 import torch.nn.functional as F
 
 import augment
+import codes as K
 import world
-from vqgan_net import FSQ_LEVELS, VqganNet
+from vqgan_net import VqganNet
+
+OBJECT_WEIGHT = 4.0  # object patches are few and carry the answers: their codes weigh more than the background's
+SHAPE_WEIGHT = 1.0  # the shape is the hardest block to learn (it needs the whole object): an extra loss on it
 
 
 def scene_batch(rng, n: int):
-    """(clean, degraded) uint8 batches: 1–3 objects, sometimes an empty background or a frame of a moving clip."""
-    clean, noisy = [], []
+    """(clean, degraded, codes) of n frames: 1–3 objects, sometimes an empty background or a frame of a moving clip."""
+    clean, noisy, targets = [], [], []
     for _ in range(n):
         r = rng.random()
+        frame = 0
         if r < 0.04:
             scene = world.sample_scene(rng, 1)
             scene = world.Scene(scene.background, scene.bg_rgb, (), 1, scene.supersample)
-            img = world.render(scene)
         elif r < 0.25:
             scene = world.sample_scene(rng, frames=int(rng.integers(2, 9)))
-            img = world.render(scene, int(rng.integers(0, scene.frames)))
+            frame = int(rng.integers(0, scene.frames))
         else:
-            img = world.render(world.sample_scene(rng, r_range=(10.0, 72.0)))
+            scene = world.sample_scene(rng, r_range=(10.0, 72.0))
+        maps = world.coverage_maps(scene, frame)
+        img = world.composite(scene, maps)
         clean.append(img)
         noisy.append(augment.degrade(rng, img))
-    return np.stack(clean), np.stack(noisy)
+        targets.append(K.frame_codes(scene, frame, maps))
+    return np.stack(clean), np.stack(noisy), torch.from_numpy(np.stack(targets)).view(n, K.GRID, K.GRID)
 
 
 def nchw(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(augment.to_model(images)).permute(0, 3, 1, 2).contiguous()
 
 
-def train(steps: int, seed: int, batch: int = 16, lr: float = 3e-4, log=print) -> VqganNet:
+def code_loss(net: VqganNet, z: torch.Tensor, target: torch.Tensor):
+    """(weighted cross-entropy of the designed codes, patches right)."""
+    scores = net.scores(z.float())
+    flat = target.reshape(-1)
+    weight = torch.where(flat >= K.BACKGROUND_CODES, OBJECT_WEIGHT, 1.0)
+    loss = (F.cross_entropy(scores, flat, reduction="none") * weight).sum() / weight.sum()
+    objects = flat >= K.BACKGROUND_CODES
+    if objects.any():
+        at, size = K.BLOCKS["shape"]
+        shape_scores = z.float().permute(0, 2, 3, 1).reshape(-1, z.shape[1])[objects, at:at + size]
+        loss = loss + SHAPE_WEIGHT * F.cross_entropy(shape_scores, SHAPE_OF[flat[objects]])
+    return loss, (scores.argmax(1) == flat).float().mean().item()
+
+
+SHAPE_OF = torch.tensor([K.blocks_of(c).get("shape", 0) for c in range(K.CODES)])
+
+
+def train(steps: int, seed: int, batch: int = 16, drawn: int = 8, lr: float = 1e-3, log=print) -> VqganNet:
+    """`batch` frames a step for the encoder, the first `drawn` of them for the decoder (drawing costs more)."""
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     net = VqganNet(seed)
@@ -47,26 +74,23 @@ def train(steps: int, seed: int, batch: int = 16, lr: float = 3e-4, log=print) -
         warm = min(1.0, (step + 1) / 100)
         for g in opt.param_groups:
             g["lr"] = lr * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / steps)))
-        clean, noisy = scene_batch(rng, batch)
-        # The decoder learns the 128² image its fixed top upsamples to 256².
-        target, x = F.avg_pool2d(nchw(clean), 2), nchw(noisy)
+        clean, noisy, target = scene_batch(rng, batch)
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            z = net.encode_latents(x, exact=False)
-        z = z.float()
-        q, codes = net.quantize(z)
+            z = net.encode_latents(nchw(noisy), exact=False)
+        classify, right = code_loss(net, z, target)
+        # The decoder learns the 128² image its fixed top upsamples to 256², from the designed codes.
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            y = net.decode_latents(q, top=False, exact=False)
-        y = y.float()
-        head = z[:, :len(FSQ_LEVELS)]
-        # Pixels: L1 for flat regions, squared error weighs the edges that carry the shape; keep latents in the grid.
-        loss = (y - target).abs().mean() + 2.0 * (y - target).pow(2).mean() + F.relu(head.abs() - 1).pow(2).mean()
+            y = net.decode_latents(net.rows(target[:drawn]), top=False, exact=False)
+        y, goal = y.float(), F.avg_pool2d(nchw(clean[:drawn]), 2)
+        # Pixels: L1 for flat regions, squared error weighs the edges that carry the shape.
+        draw = (y - goal).abs().mean() + 2.0 * (y - goal).pow(2).mean()
+        loss = classify + 4.0 * draw
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        seen.append(loss.item())
+        seen.append((classify.item(), draw.item(), right))
         if (step + 1) % 50 == 0 or step == steps - 1:
-            used = len(np.unique(codes.numpy()))
-            log(f"vqgan step {step + 1}/{steps} loss {np.mean(seen[-50:]):.4f} codes/batch {used} "
-                f"{time.time() - start:.0f}s")
+            c, d, r = np.mean(seen[-50:], axis=0)
+            log(f"vqgan step {step + 1}/{steps} codes {c:.3f} ({r:.1%} right) pixels {d:.4f} {time.time() - start:.0f}s")
     return net

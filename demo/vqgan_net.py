@@ -1,50 +1,41 @@
 """LWM's VQGAN topology (reference/lwm.md §3) as a trainable torch module, shaped so that a 2-core machine can train
 it in minutes:
 
-* LWM's five levels and wiring at a reduced width: hidden 32, channel_mult (3, 1, 1, 2, 3) (widths 96/32/32/64/96),
+* LWM's five levels and wiring at a reduced width: hidden 32, channel_mult (3, 1, 2, 3, 4) (widths 96/32/64/96/128),
   one residual block per encoder level and two per decoder level; a 256×256 frame is 16×16 = 256 codes as in LWM.
-* A fixed 8192 × 64 codebook that is a product grid in its first six dimensions (finite scalar quantization, levels
-  5·5·5·4·4·4 = 8000; the last 192 rows repeat the first 192, so Euclidean argmin, which takes the first of equal
-  rows, never picks them and a sampled one still decodes): LWM's argmin over such a codebook is rounding each
-  coordinate to its level, which trains with a straight-through estimator and cannot collapse.
+* The codebook is the designed code space of codes.py: one-hot rows in four blocks, all of one norm, so LWM's
+  Euclidean argmin picks the code with the highest sum of its blocks' scores. The encoder outputs those scores (its
+  last convolution's first 55 channels; quant_conv is the identity) and is trained as a classifier of each patch's
+  designed code; the decoder draws the clean scene from the codes' rows.
+* Everything at 128² and 256² in the encoder, and at 256² in the decoder, is fixed and linear: the encoder's front
+  end copies RGB, splits 256² into four 128² phases (space to depth) and averages them to 64²; the decoder's top
+  upsamples the 128² RGB it learns to 256² by nearest neighbour. Residual blocks there are exact identities (last
+  conv zero). Training runs from 64² (encoder) and up to 128² (decoder) only, on the same maths
+  (`encode_latents(exact=False)`, `decode_latents(top=False)`).
 * GroupNorm removes each group's image-wide mean and scale, so a group of one channel cannot carry a plain
-  background's colour. The encoder's and the decoder's last GroupNorm therefore see groups of three channels
-  (d, −d, K): their mean is K/3 whatever d is and, with K = 10, their scale moves by < 1 %; silu(y) − silu(−y) = y
-  then passes d through exactly. `STRUCTURED` convolutions keep that form while training.
-* Everything at 128² and 256² is fixed and linear: the encoder's front end copies RGB, splits 256² into four 128²
-  phases (space to depth) and averages them to 64²; the decoder's top upsamples the 128² RGB it learns to 256² by
-  nearest neighbour. Residual blocks there are exact identities (last conv zero). Training runs from 64² (encoder)
-  and up to 128² (decoder) only, on the same maths (`encode_latents(exact=False)`, `decode_latents(top=False)`).
-* It starts as an autoencoder of each patch's mean colour (codes' first three coordinates); training adds the
-  shapes' edges in the other three and inside the decoder.
+  background's colour. The decoder's last GroupNorm therefore sees groups of three channels (d, −d, K): their mean
+  is K/3 whatever d is and, with K = 10, their scale moves by < 1 %; silu(y) − silu(−y) = y then passes d through
+  exactly. The `STRUCTURED` convolution keeps that form while training.
 
 Parameters carry LWM's Flax names ('/' joined; kernels OIHW here, HWIO in the exported pickle).
 """
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import codes as K
+
 GROUPS, EPS = 32, 1e-6
-HIDDEN, MULT, NUM_RES, Z, EMBED = 32, (3, 1, 1, 2, 3), 1, 64, 64
+HIDDEN, MULT, NUM_RES, Z, EMBED = 32, (3, 1, 2, 3, 4), 1, K.EMBED, K.EMBED
 LEVELS = len(MULT)
-FSQ_LEVELS = (5, 5, 5, 4, 4, 4)
-CODEBOOK_ROWS = 8192
-COLOR_DIMS = 3  # codes' first coordinates start as the patch's mean RGB
+CODEBOOK_ROWS = K.ROWS
 REFERENCE = 10.0  # K of each (d, −d, K) group
 FIXED_LEVELS = (0, 1)  # 256² and 128²
-# Convolutions whose output keeps the (d, −d, K) groups: "shortcut" adds K, "branch" adds nothing to the third channel.
-STRUCTURED = {
-    f"decoder/UpsamplingBlock_{LEVELS - 1}/ResnetBlock_0/Conv_2": "shortcut",
-    f"encoder/DownsamplingBlock_{LEVELS - 1}/ResnetBlock_0/Conv_2": "shortcut",
-    f"encoder/DownsamplingBlock_{LEVELS - 1}/ResnetBlock_0/Conv_1": "branch",
-    "encoder/MidBlock_0/ResnetBlock_0/Conv_1": "branch",
-    "encoder/MidBlock_0/ResnetBlock_1/Conv_1": "branch",
-}
+# The convolution whose output keeps the (d, −d, K) groups of the decoder's last GroupNorm (it adds K).
+STRUCTURED = {f"decoder/UpsamplingBlock_{LEVELS - 1}/ResnetBlock_0/Conv_2": "shortcut"}
 
 
 def width(level: int) -> int:
@@ -54,17 +45,6 @@ def width(level: int) -> int:
 def group_scale() -> float:
     """GroupNorm's scale for a (d, −d, K) group with |d| ≲ 1: sqrt(2 E[d²] / 3 + 2 K² / 9) at E[d²] = 0.3."""
     return float(np.sqrt(2 * 0.3 / 3 + 2 * REFERENCE ** 2 / 9))
-
-
-def fsq_codebook() -> np.ndarray:
-    """(8192, 64) float32: row i < 8000 is the grid point of mixed-radix index i (last level fastest), values evenly
-    spaced in [−1, 1]; rows from 8000 repeat rows from 0."""
-    values = [np.linspace(-1.0, 1.0, n, dtype=np.float32) for n in FSQ_LEVELS]
-    points = np.array(list(itertools.product(*values)), np.float32)
-    book = np.zeros((CODEBOOK_ROWS, EMBED), np.float32)
-    book[:len(points), :len(FSQ_LEVELS)] = points
-    book[len(points):, :len(FSQ_LEVELS)] = points[:CODEBOOK_ROWS - len(points)]
-    return book
 
 
 def _eye(cout, cin, k, pairs, gain=1.0) -> torch.Tensor:
@@ -91,36 +71,29 @@ class VqganNet(nn.Module):
         for p, (a, b) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
             for c in range(3):
                 s2d[3 * p + c, c, a, b] = 1.0
-        self._resnet("encoder/DownsamplingBlock_0/ResnetBlock_0", HIDDEN, width(0), frozen=True,
+        self._resnet("encoder/DownsamplingBlock_0/ResnetBlock_0", HIDDEN, width(0), frozen=True, fixed_shortcut=True,
                      shortcut=_eye(width(0), HIDDEN, 1, [(c, c) for c in range(3)]))
         self._set("encoder/DownsamplingBlock_0/Downsample_0/Conv_0", s2d, fixed=True)
         phases = 12
-        self._resnet("encoder/DownsamplingBlock_1/ResnetBlock_0", width(0), width(1), frozen=True,
+        self._resnet("encoder/DownsamplingBlock_1/ResnetBlock_0", width(0), width(1), frozen=True, fixed_shortcut=True,
                      shortcut=_eye(width(1), width(0), 1, [(k, k) for k in range(phases)]))
         self._set("encoder/DownsamplingBlock_1/Downsample_0/Conv_0", self._avg(width(1), phases), fixed=True)
-        self._resnet("encoder/DownsamplingBlock_2/ResnetBlock_0", width(1), width(2))
-        self._set("encoder/DownsamplingBlock_2/Downsample_0/Conv_0", self._avg(width(2), phases))
-        self._resnet("encoder/DownsamplingBlock_3/ResnetBlock_0", width(2), width(3),
-                     shortcut=_eye(width(3), width(2), 1, [(k, k) for k in range(width(2))]))
-        self._set("encoder/DownsamplingBlock_3/Downsample_0/Conv_0", self._avg(width(3), phases))
-        # Level 4 forms the (d, −d, K) groups: d_c = mean over the four phases of colour c.
-        mean = torch.zeros(last // 3, width(3), 1, 1)
-        for c in range(COLOR_DIMS):
-            for p in range(4):
-                mean[c, 3 * p + c] = 0.25
-        self._resnet(f"encoder/DownsamplingBlock_{LEVELS - 1}/ResnetBlock_0", width(3), last, shortcut=mean)
+        # The learned levels start as identities of the phase colours (zero branches, copying shortcuts).
+        for level in range(2, LEVELS):
+            cin = width(level - 1)
+            self._resnet(f"encoder/DownsamplingBlock_{level}/ResnetBlock_0", cin, width(level),
+                         shortcut=_eye(width(level), cin, 1, [(k, k) for k in range(cin)]))
+            if level < LEVELS - 1:
+                self._set(f"encoder/DownsamplingBlock_{level}/Downsample_0/Conv_0",
+                          self._avg(width(level), width(level)))
         for j in range(2):
             self._resnet(f"encoder/MidBlock_0/ResnetBlock_{j}", last, last)
-        self._norm("encoder/GroupNorm_0", last, centred=True)
-        # z_c = s · (silu(y_3c) − silu(y_3c+1)) = d_c for the colour dims; the others learn from small weights.
-        conv1 = self._rand(Z, last, 3, 0.02)
-        for c in range(COLOR_DIMS):
-            conv1[c] = 0
-            conv1[c, 3 * c, 1, 1], conv1[c, 3 * c + 1, 1, 1] = s, -s
-        self._set("encoder/Conv_1", conv1)
-        self._set("quant_conv", _eye(EMBED, Z, 1, [(k, k) for k in range(EMBED)]))
+        self._norm("encoder/GroupNorm_0", last)
+        # The last convolution's first channels are the code blocks' scores.
+        self._set("encoder/Conv_1", self._rand(Z, last, 3, 0.02))
+        self._set("quant_conv", _eye(EMBED, Z, 1, [(k, k) for k in range(K.USED_DIMS)]), fixed=True)
 
-        # Decoder: starts by spreading each code's colour over its patch.
+        # Decoder: its learned levels start as copies of the code rows (zero branches); training teaches it to draw.
         self._set("post_quant_conv", _eye(Z, EMBED, 1, [(k, k) for k in range(Z)]))
         self._set("decoder/Conv_0", _eye(last, Z, 3, [(k, k) for k in range(Z)]))
         for j in range(2):
@@ -151,8 +124,7 @@ class VqganNet(nn.Module):
         for c in range(3):
             out[c, 3 * c, 1, 1], out[c, 3 * c + 1, 1, 1] = s, -s
         self._set("decoder/Conv_1", out, fixed=True)
-        self.register_buffer("codebook", torch.from_numpy(fsq_codebook()))
-        self.register_buffer("fsq_levels", torch.tensor(FSQ_LEVELS, dtype=torch.float32))
+        self.register_buffer("codebook", torch.from_numpy(K.codebook()))
 
     # ---- parameters
     @staticmethod
@@ -254,17 +226,20 @@ class VqganNet(nn.Module):
         x = self.conv(F.silu(self.norm(x, "encoder/GroupNorm_0")), "encoder/Conv_1")
         return self.conv(x, "quant_conv")
 
+    def scores(self, z):
+        """(B·256, codes) each patch's score of each designed code: z · row, which LWM's argmin maximizes."""
+        flat = z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])
+        return flat @ self.codebook[:K.CODES].t()
+
     def quantize(self, z):
-        """Straight-through grid rounding of the first six latent dims; (quantized latents, codes (B, 16, 16))."""
-        dims = len(FSQ_LEVELS)
-        head = z[:, :dims]
-        scale = (self.fsq_levels - 1).view(1, dims, 1, 1) / 2
-        idx = torch.round((head.clamp(-1, 1) + 1) * scale)
-        q = head + (idx / scale - 1 - head).detach()
-        codes = torch.zeros_like(idx[:, 0], dtype=torch.long)
-        for d in range(dims):
-            codes = codes * FSQ_LEVELS[d] + idx[:, d].long()
-        return torch.cat([q, torch.zeros_like(z[:, dims:])], dim=1), codes
+        """(code rows (B, 64, 16, 16), codes (B, 16, 16)): the designed code each patch scores highest."""
+        b, _, h, w = z.shape
+        codes = self.scores(z).argmax(dim=1).view(b, h, w)
+        return self.rows(codes), codes
+
+    def rows(self, codes):
+        """(B, 16, 16) codes -> (B, 64, 16, 16) codebook rows, the decoder's input."""
+        return self.codebook[codes].permute(0, 3, 1, 2).contiguous()
 
     def decode_latents(self, q, top=True, exact=True):
         """Pixels (B, 3, 256, 256), not clipped; top=False stops at the learned 128² RGB (B, 3, 128, 128)."""
@@ -299,15 +274,13 @@ class VqganNet(nn.Module):
         return net.eval()
 
     def flax_params(self) -> dict:
-        """{flax name: float32 ndarray}, HWIO kernels. quant_conv's unused output dims are exactly zero, so the
-        Euclidean argmin over the codebook is the grid rounding of the first six."""
+        """{flax name: float32 ndarray}, HWIO kernels; quant_conv passes the blocks' scores and zeroes the rest, so the
+        Euclidean argmin over the codebook is the code of the highest score."""
         out = {}
         for name in self.names:
             a = self.w(name).detach().cpu().numpy().astype(np.float32).copy()
-            if name.startswith("quant_conv/"):
-                a[len(FSQ_LEVELS):] = 0
             if name.endswith("/kernel"):
                 a = np.ascontiguousarray(a.transpose(2, 3, 1, 0))  # OIHW -> HWIO
             out[name] = a
-        out["quantize/embeddings"] = fsq_codebook()
+        out["quantize/embeddings"] = K.codebook()
         return out

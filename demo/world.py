@@ -22,7 +22,7 @@ COLOR_RANGES = {
     "red": ((175, 255), (0, 60), (0, 60)),
     "green": ((0, 70), (110, 255), (0, 80)),
     "blue": ((0, 50), (0, 110), (170, 255)),
-    "yellow": ((215, 255), (195, 245), (0, 80)),
+    "yellow": ((215, 255), (195, 255), (0, 80)),
     "white": ((230, 255),) * 3,
     "black": ((0, 32),) * 3,
 }
@@ -61,6 +61,7 @@ class Shape:
     angle: float  # radians (squares and triangles)
     direction: str  # left, right, up, down or still
     step: float  # pixels per frame along the direction
+    aspect: float = 1.0  # a triangle's height over an equilateral one's, so that not every triangle is equilateral
 
     def centre(self, frame: int) -> tuple:
         mx, my = MOTION[self.direction]
@@ -126,7 +127,8 @@ def _place(rng, kinds, colors, rgbs, frames, directions, r_range, travel_range, 
             STILL if frames == 1 else str(rng.choice(DIRECTIONS + (STILL,), p=[0.22, 0.22, 0.22, 0.22, 0.12])))
         for _ in range(200):
             r = float(rng.uniform(r_range[0], top))
-            extent = r * (1.0 if kind != "square" else 1.42)
+            aspect = float(rng.uniform(0.8, 1.2)) if kind == "triangle" else 1.0
+            extent = r * (1.42 if kind == "square" else aspect)
             step = 0.0
             if direction != STILL and frames > 1:
                 step = float(rng.uniform(*travel_range)) / (frames - 1)
@@ -142,7 +144,7 @@ def _place(rng, kinds, colors, rgbs, frames, directions, r_range, travel_range, 
                 angle = float(rng.uniform(-0.14, 0.14))
             elif kind == "triangle":
                 angle = float(rng.choice([0.0, 0.0, 0.0, np.pi])) + float(rng.uniform(-0.12, 0.12))
-            s = Shape(kind, color, rgb, cx, cy, r, angle, direction, step)
+            s = Shape(kind, color, rgb, cx, cy, r, angle, direction, step, aspect)
             if all(_apart(s, o, frames) for o in shapes):
                 shapes.append(s)
                 break
@@ -170,7 +172,8 @@ def _inside(shape: Shape, x: np.ndarray, y: np.ndarray, frame: int) -> np.ndarra
     u, v = dx * c - dy * s, dx * s + dy * c  # into the shape's own frame
     if shape.kind == "square":
         return (np.abs(u) <= shape.r) & (np.abs(v) <= shape.r)
-    # Triangle pointing up (v grows downwards): vertices at 90°, 210°, 330° on the circumcircle.
+    # Triangle pointing up (v grows downwards): vertices at 90°, 210°, 330° on the circumcircle, stretched by aspect.
+    v = v / shape.aspect
     inside = np.ones_like(u, dtype=bool)
     for k in range(3):
         a0 = -np.pi / 2 + 2 * np.pi * k / 3
@@ -181,26 +184,46 @@ def _inside(shape: Shape, x: np.ndarray, y: np.ndarray, frame: int) -> np.ndarra
     return inside
 
 
-def render(scene: Scene, frame: int = 0) -> np.ndarray:
-    """(256, 256, 3) uint8: the background, then each shape composited with its coverage."""
-    ss = scene.supersample
+def coverage(shape: Shape, frame: int, supersample: int):
+    """(y0, x0, cover): the fraction of each pixel of the box at (y0, x0) that `shape` covers in `frame`, testing
+    `supersample`² points per pixel; None when the box is outside the frame."""
+    cx, cy = shape.centre(frame)
+    reach = shape.r * 1.5 + 2
+    x0, x1 = max(0, int(cx - reach)), min(SIZE, int(cx + reach) + 1)
+    y0, y1 = max(0, int(cy - reach)), min(SIZE, int(cy + reach) + 1)
+    if x0 >= x1 or y0 >= y1:
+        return None
+    offsets = (np.arange(supersample, dtype=np.float32) + 0.5) / supersample
+    xs = (np.arange(x0, x1, dtype=np.float32)[:, None] + offsets[None, :]).reshape(-1)
+    ys = (np.arange(y0, y1, dtype=np.float32)[:, None] + offsets[None, :]).reshape(-1)
+    inside = _inside(shape, xs[None, :], ys[:, None], frame)
+    return y0, x0, inside.reshape(y1 - y0, supersample, x1 - x0, supersample).mean(axis=(1, 3))
+
+
+def coverage_maps(scene: Scene, frame: int = 0) -> np.ndarray:
+    """(objects, 256, 256) float32: how much of each pixel each object covers (at the scene's supersampling)."""
+    out = np.zeros((len(scene.shapes), SIZE, SIZE), np.float32)
+    for k, shape in enumerate(scene.shapes):
+        box = coverage(shape, frame, scene.supersample)
+        if box is not None:
+            y0, x0, cover = box
+            out[k, y0:y0 + cover.shape[0], x0:x0 + cover.shape[1]] = cover
+    return out
+
+
+def composite(scene: Scene, maps: np.ndarray) -> np.ndarray:
+    """(256, 256, 3) uint8: the background, then each shape blended in by its coverage map."""
     img = np.empty((SIZE, SIZE, 3), np.float32)
     img[:] = np.asarray(scene.bg_rgb, np.float32)
-    offsets = (np.arange(ss, dtype=np.float32) + 0.5) / ss
-    for shape in scene.shapes:
-        cx, cy = shape.centre(frame)
-        reach = shape.r * 1.5 + 2
-        x0, x1 = max(0, int(cx - reach)), min(SIZE, int(cx + reach) + 1)
-        y0, y1 = max(0, int(cy - reach)), min(SIZE, int(cy + reach) + 1)
-        if x0 >= x1 or y0 >= y1:
-            continue
-        xs = (np.arange(x0, x1, dtype=np.float32)[:, None] + offsets[None, :]).reshape(-1)
-        ys = (np.arange(y0, y1, dtype=np.float32)[:, None] + offsets[None, :]).reshape(-1)
-        inside = _inside(shape, xs[None, :], ys[:, None], frame)
-        cover = inside.reshape(y1 - y0, ss, x1 - x0, ss).mean(axis=(1, 3))[..., None]
-        patch = img[y0:y1, x0:x1]
-        img[y0:y1, x0:x1] = patch * (1 - cover) + np.asarray(shape.rgb, np.float32) * cover
+    for shape, cover in zip(scene.shapes, maps):
+        cover = cover[..., None]
+        img = img * (1 - cover) + np.asarray(shape.rgb, np.float32) * cover
     return np.clip(img + 0.5, 0, 255).astype(np.uint8)
+
+
+def render(scene: Scene, frame: int = 0) -> np.ndarray:
+    """(256, 256, 3) uint8 frame of a scene."""
+    return composite(scene, coverage_maps(scene, frame))
 
 
 def render_clip(scene: Scene) -> np.ndarray:
