@@ -20,7 +20,7 @@ RESERVED residual dimensions carry them; learned heads and MLPs read every dimen
   match behind a ':', and copies the key's digit into O, which the text head turns into that digit's logit.
 * Questions about images and clips. VF holds what a vision token's code says (codes.features: object, shape,
   colour, coverage, edge normal); the same-patch-a-frame-earlier head copies the earlier frame's coverage and normal
-  into PREV, and eight units of the first MLP form each patch's motion vote VOTE = Σ Δcoverage · outward normal
+  into PREV, and twelve units of the first MLP form each patch's motion vote VOTE = Σ Δcoverage · outward normal
   (product terms through SwiGLU: silu(M + s·u)·v − silu(M)·v = s·u·v for large M). KW marks the question's words
   (type: colour, shape, count, direction; a shape; a colour); a head sums the most recent question's KW into QS
   (the last 60 tokens weigh most); the answer head looks at the object patches, most at those of the shape and colour
@@ -180,11 +180,32 @@ def offset_query_key(c: LmConfig, inside, outside, rms: float) -> tuple:
 def design(model: LwmLm, sp) -> None:
     """Sets and fixes the designed parts of a fresh model (module docstring)."""
     c, hd = model.c, model.c.head_dim
-    reserved = slice(0, RESERVED)
-    codes = torch.from_numpy(token_codes(sp, c.vocab))
     rms = [nominal_rms(layer, c.hidden) for layer in range(c.layers + 1)]
     rows = lambda h: slice(h * hd, (h + 1) * hd)  # noqa: E731
+    codes = torch.from_numpy(token_codes(sp, c.vocab))
+    tables(model, sp, codes, rms)
+    bound_learned_writes(model)
+    for (layer, h), offset in OFFSETS.items():
+        wq, wk = offset_query_key(c, [offset], [d for d in range(c.max_sequence_length) if d != offset], rms[layer])
+        model.blocks[layer].wq.fix(rows(h), wq)
+        model.blocks[layer].wk.fix(rows(h), wk)
+    for (layer, h), (src, dst) in PREVIOUS.items():
+        copy_values(model.blocks[layer], rows(h), src, dst, rms[layer], learned_rest=True)
+    layer, h = FRAME_HEAD
+    motion = [L["vf"].start + VF_AT[name] for name in MOTION]
+    copy_values(model.blocks[layer], rows(h), motion, L["prev"], vision_rms(c.hidden), learned_rest=True)
+    motion_vote(model.blocks[0], vision_rms(c.hidden))
+    needle_window(model, rows, rms)
+    induction(model, rows, rms)
+    question(model, rows, rms)
+    answer(model, rows, rms)
 
+
+def tables(model: LwmLm, sp, codes: torch.Tensor, rms: list) -> None:
+    """The reserved columns of the embeddings and heads: CONST and the code slot of every token, SINK of the BOS,
+    KW of the question words, VF of the vision codes; the text head's copied digit; vision ids that no sequence
+    holds kept far below the others."""
+    c, reserved = model.c, slice(0, RESERVED)
     text = torch.zeros(c.vocab, RESERVED)
     text[:, CONST], text[:, C] = KAPPA, slot(codes)
     text[sp.bos_id(), CONST], text[sp.bos_id(), C], text[sp.bos_id(), SINK] = 0.0, 0.0, RHO
@@ -209,28 +230,19 @@ def design(model: LwmLm, sp) -> None:
     model.lm_head.fix((slice(None), reserved), head)
     for name in ("qs", "ans"):  # the text head may read the question and the answer's features
         model.lm_head.mask[:, L[name]] = 1.0
+
+
+def bound_learned_writes(model: LwmLm) -> None:
+    """Learned heads and MLPs write only the learned dimensions, whose size training keeps in check
+    (train_lm.excess); the norms pass the reserved dimensions at scale 1 and start the learned ones larger."""
+    reserved = slice(0, RESERVED)
     for norm in [model.ln_f] + [n for blk in model.blocks for n in (blk.attention_norm, blk.ffn_norm)]:
         norm.scale.fix(reserved, 1.0)
         norm.scale.start(slice(RESERVED, None), LEARNED_SCALE)
-    for blk in model.blocks:  # learned heads and MLPs write only the learned dimensions
+    for blk in model.blocks:
         blk.wo.fix((reserved, slice(None)), 0.0)
         blk.w2.fix((reserved, slice(None)), 0.0)
-    model.bounded[RESERVED:] = 1.0  # and training keeps their size in check (train_lm.excess)
-
-    for (layer, h), offset in OFFSETS.items():
-        wq, wk = offset_query_key(c, [offset], [d for d in range(c.max_sequence_length) if d != offset], rms[layer])
-        model.blocks[layer].wq.fix(rows(h), wq)
-        model.blocks[layer].wk.fix(rows(h), wk)
-    for (layer, h), (src, dst) in PREVIOUS.items():
-        copy_values(model.blocks[layer], rows(h), src, dst, rms[layer], learned_rest=True)
-    layer, h = FRAME_HEAD
-    motion = [L["vf"].start + VF_AT[name] for name in MOTION]
-    copy_values(model.blocks[layer], rows(h), motion, L["prev"], vision_rms(c.hidden), learned_rest=True)
-    motion_vote(model.blocks[0], vision_rms(c.hidden))
-    needle_window(model, rows, rms)
-    induction(model, rows, rms)
-    question(model, rows, rms)
-    answer(model, rows, rms)
+    model.bounded[RESERVED:] = 1.0
 
 
 def needle_window(model, rows, rms) -> None:

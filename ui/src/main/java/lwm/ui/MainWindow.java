@@ -259,8 +259,10 @@ public final class MainWindow {
         welcome.initOwner(stage);
         welcome.setTitle("Welcome to LWM Desktop");
         welcome.setHeaderText("Which model should answer?");
-        welcome.setContentText("LWM Desktop comes with a tiny demo model trained on a toy world of coloured shapes, so "
-                + "everything works right away. For real answers, choose a folder with an LWM checkpoint "
+        welcome.setContentText("LWM Desktop comes with a tiny demo model of a toy world of coloured circles, squares "
+                + "and triangles, so everything works right away: ask it the colour, shape, number or direction of "
+                + "the shapes in an image or clip, have it draw them in the gallery, or hide a number in a long text "
+                + "in the needle lab. For real answers, choose a folder with an LWM checkpoint "
                 + "(LWM's Jax params, or Hugging Face safetensors / pytorch_model.bin with config.json, each with "
                 + "tokenizer.model); you can change this any time in Settings.");
         ButtonType demo = new ButtonType("Use the demo model", ButtonBar.ButtonData.OK_DONE);
