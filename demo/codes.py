@@ -40,7 +40,6 @@ for _name, _size in (("none", 1), ("r", BG_LEVELS), ("g", BG_LEVELS), ("b", BG_L
     BLOCKS[_name] = (_at, _size)
     _at += _size
 USED_DIMS = _at
-BACKGROUND_BLOCKS = ("none", "r", "g", "b")
 OBJECT_BLOCKS = ("color", "shape", "outline", "centre")
 
 
@@ -63,30 +62,17 @@ def blocks_of(code: int) -> dict:
             "centre": centre}
 
 
-def block_dims() -> np.ndarray:
-    """(CODES, 4) latent dimensions that are 1 in each code's row."""
-    out = np.zeros((CODES, 4), np.int64)
-    for code in range(CODES):
-        out[code] = [BLOCKS[name][0] + i for name, i in blocks_of(code).items()]
-    return out
-
-
 def codebook() -> np.ndarray:
     """(8192, 64) float32: the one-hot block rows of the codes, then copies of row 0."""
     book = np.zeros((ROWS, EMBED), np.float32)
-    dims = block_dims()
     for code in range(CODES):
-        book[code, dims[code]] = 1.0
+        book[code, [BLOCKS[name][0] + i for name, i in blocks_of(code).items()]] = 1.0
     book[CODES:] = book[0]
     return book
 
 
 def level(value: float) -> int:
     return int(np.clip(np.rint(value * (BG_LEVELS - 1) / 255.0), 0, BG_LEVELS - 1))
-
-
-def level_value(i: int) -> float:
-    return i * 255.0 / (BG_LEVELS - 1)
 
 
 def outline_of(cover: float, outward: tuple) -> int:
@@ -99,8 +85,11 @@ def outline_of(cover: float, outward: tuple) -> int:
     return 1 + normal * (len(COVER_LEVELS) - 1) + step
 
 
-def codes_from_coverage(maps: np.ndarray, colors: list, shapes: list, bg_rgb) -> np.ndarray:
-    """(256,) codes of a frame from its objects' (K, 256, 256) coverage maps."""
+def codes_from_coverage(maps: np.ndarray, objects, bg_rgb) -> np.ndarray:
+    """(256,) codes of a frame from its objects' (K, 256, 256) coverage maps; `objects` have a `color` and a `kind`
+    (world.Shape, or the independent renderer's items)."""
+    colors = [world.COLORS.index(o.color) for o in objects]
+    shapes = [world.SHAPES.index(o.kind) for o in objects]
     k = len(maps)
     bg = background_code(*(level(c) for c in bg_rgb))
     out = np.full((GRID, GRID), bg, np.int64)
@@ -136,8 +125,7 @@ def codes_from_coverage(maps: np.ndarray, colors: list, shapes: list, bg_rgb) ->
 def frame_codes(scene: world.Scene, frame: int = 0, maps: np.ndarray | None = None) -> np.ndarray:
     """(256,) designed codes of one frame of a world scene (from its coverage maps, if already computed)."""
     maps = world.coverage_maps(scene, frame) if maps is None else maps
-    return codes_from_coverage(maps, [world.COLORS.index(s.color) for s in scene.shapes],
-                               [world.SHAPES.index(s.kind) for s in scene.shapes], scene.bg_rgb)
+    return codes_from_coverage(maps, scene.shapes, scene.bg_rgb)
 
 
 def clip_codes(scene: world.Scene) -> np.ndarray:

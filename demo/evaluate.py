@@ -170,9 +170,7 @@ def eval_codes(encoder, n: int, seed: int, log) -> dict:
                 items, background, scale = R.scene(rng, int(rng.integers(1, 4)), frames)
                 frame = int(rng.integers(frames))
                 pixels = R.draw(items, background, frame, scale)
-                designed = codes.codes_from_coverage(R.coverage_maps(items, frame, scale),
-                                                     [world.COLORS.index(it.color) for it in items],
-                                                     [world.SHAPES.index(it.kind) for it in items], background)
+                designed = codes.codes_from_coverage(R.coverage_maps(items, frame, scale), items, background)
             if clip:
                 pixels = augment.jpeg(pixels, 80)
             got = encoder.encode(augment.to_model(pixels[None])).reshape(-1)
@@ -184,7 +182,7 @@ def eval_codes(encoder, n: int, seed: int, log) -> dict:
                 tally.setdefault("object", []).append(found)
                 if found:
                     want, have = codes.blocks_of(int(d)), codes.blocks_of(int(g))
-                    for block in ("color", "shape", "outline", "centre"):
+                    for block in codes.OBJECT_BLOCKS:
                         tally.setdefault(block, []).append(want[block] == have[block])
         out[source] = {k: float(np.mean(v)) for k, v in tally.items()}
         log(f"codes {source:22s} " + " ".join(f"{k} {v:.1%}" for k, v in out[source].items()))

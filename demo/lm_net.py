@@ -68,10 +68,10 @@ TRAINED_VISION_IDS = list(range(K.CODES)) + [EOF_TOKEN, EOV_TOKEN]  # the vision
 
 
 def code_blocks() -> torch.Tensor:
-    """(8448, blocks) 0/1: which code blocks' dimensions make up each vision id (none for the ids past the codes)."""
+    """(8448, blocks) 0/1: which code blocks' dimensions make up each vision id (its codebook row; none for the ids
+    past the codes)."""
     out = np.zeros((VISION_VOCAB, K.USED_DIMS), np.float32)
-    for code, dims in enumerate(K.block_dims()):
-        out[code, dims] = 1.0
+    out[:K.CODES] = K.codebook()[:K.CODES, :K.USED_DIMS]
     return torch.from_numpy(out)
 
 

@@ -45,21 +45,21 @@ def nchw(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(augment.to_model(images)).permute(0, 3, 1, 2).contiguous()
 
 
+SHAPE_OF = torch.tensor([K.blocks_of(c).get("shape", 0) for c in range(K.CODES)])
+
+
 def code_loss(net: VqganNet, z: torch.Tensor, target: torch.Tensor):
     """(weighted cross-entropy of the designed codes, patches right)."""
     scores = net.scores(z.float())
     flat = target.reshape(-1)
-    weight = torch.where(flat >= K.BACKGROUND_CODES, OBJECT_WEIGHT, 1.0)
-    loss = (F.cross_entropy(scores, flat, reduction="none") * weight).sum() / weight.sum()
     objects = flat >= K.BACKGROUND_CODES
+    weight = torch.where(objects, OBJECT_WEIGHT, 1.0)
+    loss = (F.cross_entropy(scores, flat, reduction="none") * weight).sum() / weight.sum()
     if objects.any():
         at, size = K.BLOCKS["shape"]
-        shape_scores = z.float().permute(0, 2, 3, 1).reshape(-1, z.shape[1])[objects, at:at + size]
+        shape_scores = net.patch_latents(z.float())[objects, at:at + size]
         loss = loss + SHAPE_WEIGHT * F.cross_entropy(shape_scores, SHAPE_OF[flat[objects]])
     return loss, (scores.argmax(1) == flat).float().mean().item()
-
-
-SHAPE_OF = torch.tensor([K.blocks_of(c).get("shape", 0) for c in range(K.CODES)])
 
 
 def train(steps: int, seed: int, batch: int = 16, drawn: int = 8, lr: float = 1e-3, log=print) -> VqganNet:

@@ -226,10 +226,14 @@ class VqganNet(nn.Module):
         x = self.conv(F.silu(self.norm(x, "encoder/GroupNorm_0")), "encoder/Conv_1")
         return self.conv(x, "quant_conv")
 
+    @staticmethod
+    def patch_latents(z):
+        """(B, 64, 16, 16) -> (B·256, 64), patches in row-major order."""
+        return z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])
+
     def scores(self, z):
         """(B·256, codes) each patch's score of each designed code: z · row, which LWM's argmin maximizes."""
-        flat = z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])
-        return flat @ self.codebook[:K.CODES].t()
+        return self.patch_latents(z) @ self.codebook[:K.CODES].t()
 
     def quantize(self, z):
         """(code rows (B, 64, 16, 16), codes (B, 16, 16)): the designed code each patch scores highest."""

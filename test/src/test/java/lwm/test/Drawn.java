@@ -7,10 +7,9 @@ import java.util.Map;
 /**
  * What a generated frame shows, judged simply and independently of the model: the background is the median border
  * colour, the object the largest 4-connected region that differs from it by more than 60 in RGB, its colour the
- * named colour nearest its mean, its shape read from how much of its bounding box it fills (a square fills it, a
- * disc π/4 of it, a triangle half).
+ * named colour nearest its mean.
  */
-public record Drawn(String colour, String shape, int area, double fill) {
+public record Drawn(String colour, int area) {
     private static final Map<String, int[]> NAMED = Map.of("red", new int[] {230, 30, 30}, "green",
             new int[] {30, 170, 30}, "blue", new int[] {30, 40, 220}, "yellow", new int[] {240, 220, 30}, "white",
             new int[] {245, 245, 245}, "black", new int[] {15, 15, 15});
@@ -40,35 +39,22 @@ public record Drawn(String colour, String shape, int area, double fill) {
             }
         }
         if (bestSize == 0) {
-            return new Drawn("none", "none", 0, 0);
+            return new Drawn("none", 0);
         }
         long[] sum = new long[3];
-        int minX = w;
-        int minY = h;
-        int maxX = 0;
-        int maxY = 0;
         for (int i = 0; i < w * h; i++) {
-            if (label[i] != best) {
-                continue;
-            }
-            int x = i % w;
-            int y = i / w;
-            minX = Math.min(minX, x);
-            maxX = Math.max(maxX, x);
-            minY = Math.min(minY, y);
-            maxY = Math.max(maxY, y);
-            int[] c = rgb(image.getRGB(x, y));
-            for (int k = 0; k < 3; k++) {
-                sum[k] += c[k];
+            if (label[i] == best) {
+                int[] c = rgb(image.getRGB(i % w, i / w));
+                for (int k = 0; k < 3; k++) {
+                    sum[k] += c[k];
+                }
             }
         }
         int[] mean = {(int) (sum[0] / bestSize), (int) (sum[1] / bestSize), (int) (sum[2] / bestSize)};
         String colour = NAMED.entrySet().stream()
                 .min((a, b) -> Double.compare(distance(mean, a.getValue()), distance(mean, b.getValue())))
                 .orElseThrow().getKey();
-        double fill = bestSize / (double) ((maxX - minX + 1) * (maxY - minY + 1));
-        String shape = fill > 0.88 ? "square" : fill > 0.64 ? "circle" : "triangle";
-        return new Drawn(colour, shape, bestSize, fill);
+        return new Drawn(colour, bestSize);
     }
 
     private static int flood(boolean[] differs, int[] label, int w, int h, int start, int id) {
